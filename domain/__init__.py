@@ -1,0 +1,1 @@
+"""The rules of the grant lifecycle: entities, state machine, budget and deadline rules, persistence."""

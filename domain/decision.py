@@ -1,0 +1,153 @@
+"""Decisions: validated when recorded, applied once to move the application to its outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from domain import repository as repo
+from domain.budget import allocation_problems, decision_outcome
+from domain.errors import RuleViolation, ValidationFailed
+from domain.formatting import format_instant, format_money
+from domain.inputs import DecisionInput, Period
+from domain.lifecycle import DECISION_RECORDED, is_open, record_event, transition
+from domain.model import (
+    Application,
+    Call,
+    Decision,
+    DecisionLine,
+    DecisionShare,
+    DomainEvent,
+    Outcome,
+    Participant,
+    Programme,
+    Stage,
+    SubArea,
+)
+from domain.money import to_cents
+from domain.startup import startup_duties
+
+OUTCOME_STAGES = {Outcome.FULL: Stage.GRANTED, Outcome.PARTIAL: Stage.PARTIALLY_GRANTED, Outcome.REJECTED: Stage.REJECTED}
+
+
+def decision_problems(
+    decision: DecisionInput,
+    app: Application,
+    call: Call,
+    programme: Programme,
+    sub_areas: list[SubArea],
+    participants: list[Participant],
+) -> list[RuleViolation]:
+    """Every rule a decision breaks against its application and programme."""
+    record = f"decision for {app.id}"
+    problems: list[RuleViolation] = []
+    granted = to_cents(decision.granted)
+    outcome = decision_outcome(app.requested_cents, granted)
+    if granted > app.requested_cents:
+        problems.append(RuleViolation("granted", f"{format_money(granted)} exceeds the requested {format_money(app.requested_cents)}", record=record))
+    lines = {str(line.sub_area): to_cents(line.granted) for line in decision.lines}
+    problems += allocation_problems(record, "lines", {str(s.number): s.requested_cents for s in sub_areas}, lines, granted)
+    by_org = {p.organisation_id: p.requested_cents for p in participants}
+    shares = {share.organisation: to_cents(share.granted) for share in decision.shares}
+    problems += allocation_problems(record, "shares", by_org, shares, granted)
+    if outcome == Outcome.PARTIAL and sub_areas and not lines:
+        problems.append(RuleViolation("lines", "a partial grant must be split into lines per sub-area", record=record))
+    if outcome == Outcome.REJECTED:
+        if lines or shares:
+            problems.append(RuleViolation("lines", "a rejection grants nothing and has no lines or shares", record=record))
+    elif decision.period is None:
+        problems.append(RuleViolation("period", "a grant needs a grant period", record=record))
+    else:
+        allowed = Period(start=programme.period_start, end=programme.period_end)
+        if not decision.period.within(allowed):
+            problems.append(
+                RuleViolation("period", f"{decision.period} is outside the programme's period {allowed}", record=record)
+            )
+    if decision.decided_at < call.deadline_at:
+        problems.append(
+            RuleViolation("decided_at", f"{format_instant(decision.decided_at)} is before the call closed at {format_instant(call.deadline_at)}", record=record)
+        )
+    return problems
+
+
+def store_decision(
+    session: Session,
+    decision: DecisionInput,
+    app: Application,
+    sub_areas: list[SubArea],
+    participants: list[Participant],
+    *,
+    at: datetime,
+    actor: str,
+) -> Decision:
+    """Write an already validated decision, its lines and shares, and its `decision.recorded` event."""
+    granted = to_cents(decision.granted)
+    row = Decision(
+        application_id=app.id,
+        outcome=decision_outcome(app.requested_cents, granted),
+        granted_cents=granted,
+        justification=decision.justification,
+        period_start=decision.period.start if decision.period else None,
+        period_end=decision.period.end if decision.period else None,
+        decided_at=decision.decided_at,
+        decided_by=decision.decided_by,
+        recorded_at=at,
+    )
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    sub_area_ids = {s.number: s.id for s in sub_areas}
+    participant_ids = {p.organisation_id: p.id for p in participants}
+    session.add_all(
+        DecisionLine(decision_id=row.id, sub_area_id=sub_area_ids[line.sub_area], granted_cents=to_cents(line.granted))  # type: ignore[arg-type]
+        for line in decision.lines
+    )
+    session.add_all(
+        DecisionShare(decision_id=row.id, participant_id=participant_ids[s.organisation], granted_cents=to_cents(s.granted))  # type: ignore[arg-type]
+        for s in decision.shares
+    )
+    record_event(session, app.id, DECISION_RECORDED, actor=actor, at=at, payload=_decision_payload(row))
+    return row
+
+
+def record_decision(session: Session, decision: DecisionInput, *, at: datetime, actor: str) -> Decision:
+    """Validate and store a decision and its `decision.recorded` event; applying it is a separate step."""
+    app = repo.application(session, decision.application)
+    record = f"decision for {app.id}"
+    existing = repo.decision_of(session, app.id)
+    problems: list[RuleViolation] = []
+    if existing is not None:
+        problems.append(RuleViolation("application", f"already has a decision, recorded {format_instant(existing.recorded_at)}", record=record))
+    if not is_open(app.stage):
+        problems.append(RuleViolation("application", f"is {app.stage.value}; only an open application can be decided", record=record))
+    call = repo.call_of(session, app)
+    sub_areas = repo.sub_areas(session, app.id)
+    participants = repo.participants(session, app.id)
+    problems += decision_problems(decision, app, call, repo.programme_of(session, call), sub_areas, participants)
+    if problems:
+        raise ValidationFailed(record, list(problems))
+    return store_decision(session, decision, app, sub_areas, participants, at=at, actor=actor)
+
+
+def _decision_payload(decision: Decision) -> dict[str, object]:
+    return {"outcome": decision.outcome.value, "granted_cents": decision.granted_cents, "decided_at": decision.decided_at.isoformat()}
+
+
+def apply_decision(session: Session, application_id: str, *, at: datetime, actor: str) -> DomainEvent | None:
+    """Move the application to the decision's outcome and create its start-up duties; a second call does nothing."""
+    app = repo.application(session, application_id)
+    decision = repo.decision_of(session, app.id)
+    if decision is None:
+        raise RuleViolation("decision", "no decision has been recorded", record=f"application {app.id}")
+    if decision.applied_at is not None:
+        return None
+    if app.stage == Stage.SUBMITTED:
+        transition(session, app, Stage.UNDER_REVIEW, actor=actor, at=at)
+    payload = {**_decision_payload(decision), "requested_cents": app.requested_cents, "call": app.call_id, "applicant": app.applicant_id}
+    event = transition(session, app, OUTCOME_STAGES[decision.outcome], actor=actor, at=at, payload=payload)
+    decision.applied_at = at
+    session.add(decision)
+    if decision.outcome != Outcome.REJECTED:
+        session.add_all(startup_duties(app, decision))
+    return event

@@ -1,0 +1,229 @@
+"""The grant lifecycle's tables. Money in integer cents, instants as aware UTC, stages as enums."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from domain.columns import CENTS, UTCDateTime, enum_column
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Stage(StrEnum):
+    PREPARATION = "preparation"
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    GRANTED = "granted"
+    PARTIALLY_GRANTED = "partially_granted"
+    REJECTED = "rejected"
+    STARTED = "started"
+    WITHDRAWN = "withdrawn"
+
+
+class OrganisationKind(StrEnum):
+    REGION = "region"
+    JOINT_AUTHORITY = "joint_authority"
+    HOSPITAL_DISTRICT = "hospital_district"
+    MUNICIPALITY = "municipality"
+    STAKEHOLDER = "stakeholder"
+    MINISTRY = "ministry"
+
+
+class Language(StrEnum):
+    FI = "fi"
+    SV = "sv"
+    EN = "en"
+
+
+class DutyPhase(StrEnum):
+    """When a duty falls due: before submission, in the follow-up, at start-up, or as reporting."""
+
+    SUBMISSION = "submission"
+    FOLLOW_UP = "follow_up"
+    STARTUP = "startup"
+    REPORTING = "reporting"
+
+
+class Outcome(StrEnum):
+    FULL = "full"
+    PARTIAL = "partial"
+    REJECTED = "rejected"
+
+
+class Programme(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    period_start: date
+    period_end: date
+
+
+class Organisation(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+    name: str
+    kind: OrganisationKind = Field(sa_type=enum_column(OrganisationKind))
+
+
+class Contact(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=64)
+    role: str = Field(max_length=64)
+    email: str = Field(max_length=254)
+    language: Language = Field(sa_type=enum_column(Language))
+
+
+class Call(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+    programme_id: str = Field(foreign_key="programme.id", index=True, max_length=64)
+    name: str
+    deadline_at: datetime = Field(sa_type=UTCDateTime)
+    # The largest state share of eligible cost, in whole percent.
+    state_share_percent: int
+    appropriation_cents: int = Field(sa_type=CENTS)
+    officer_contact_id: int | None = Field(default=None, foreign_key="contact.id")
+
+
+class CalculatedShare(SQLModel, table=True):
+    """An applicant's computed share of a call's appropriation (laskennallinen osuus)."""
+
+    call_id: str = Field(foreign_key="call.id", primary_key=True, max_length=64)
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=64)
+    amount_cents: int = Field(sa_type=CENTS)
+
+
+class Application(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+    call_id: str = Field(foreign_key="call.id", index=True, max_length=64)
+    # The applicant; for a multi-region project, its lead administrator.
+    applicant_id: str = Field(foreign_key="organisation.id", index=True, max_length=64)
+    title: str
+    stage: Stage = Field(default=Stage.PREPARATION, sa_type=enum_column(Stage), index=True)
+    total_cost_cents: int = Field(sa_type=CENTS)
+    requested_cents: int = Field(sa_type=CENTS)
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SubArea(SQLModel, table=True):
+    """A part of an application with its own budget (osa-alue)."""
+
+    __table_args__ = (sa.UniqueConstraint("application_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=64)
+    number: int
+    name: str
+    total_cost_cents: int = Field(sa_type=CENTS)
+    requested_cents: int = Field(sa_type=CENTS)
+
+
+class Participant(SQLModel, table=True):
+    """An organisation taking part in a multi-region project, the lead included, with its own amount."""
+
+    __table_args__ = (sa.UniqueConstraint("application_id", "organisation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=64)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=64)
+    requested_cents: int = Field(sa_type=CENTS)
+
+
+class Workshop(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("application_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=64)
+    number: int
+    purpose: str
+    held_on: date
+    place: str | None = None
+    remote: bool = False
+    participants: int
+
+
+class Duty(SQLModel, table=True):
+    """Something an application owes by a due instant: a document, a start-up step, a report."""
+
+    __table_args__ = (sa.UniqueConstraint("application_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=64)
+    kind: str = Field(max_length=64)
+    title: str
+    phase: DutyPhase = Field(sa_type=enum_column(DutyPhase))
+    due_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Decision(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(foreign_key="application.id", unique=True, max_length=64)
+    outcome: Outcome = Field(sa_type=enum_column(Outcome))
+    granted_cents: int = Field(sa_type=CENTS)
+    justification: str
+    period_start: date | None = None
+    period_end: date | None = None
+    decided_at: datetime = Field(sa_type=UTCDateTime)
+    decided_by: str = Field(max_length=128)
+    recorded_at: datetime = Field(sa_type=UTCDateTime)
+    applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DecisionLine(SQLModel, table=True):
+    """The grant for one sub-area."""
+
+    __table_args__ = (sa.UniqueConstraint("decision_id", "sub_area_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decision.id", index=True)
+    sub_area_id: int = Field(foreign_key="subarea.id")
+    granted_cents: int = Field(sa_type=CENTS)
+
+
+class DecisionShare(SQLModel, table=True):
+    """The grant for one participant of a multi-region project."""
+
+    __table_args__ = (sa.UniqueConstraint("decision_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decision.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id")
+    granted_cents: int = Field(sa_type=CENTS)
+
+
+class Project(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(foreign_key="application.id", unique=True, max_length=64)
+    name: str
+    period_start: date
+    period_end: date
+    started_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SubmissionSnapshot(SQLModel, table=True):
+    """The application as submitted, frozen: later edits never change what was sent."""
+
+    application_id: str = Field(foreign_key="application.id", primary_key=True, max_length=64)
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+    content: dict[str, Any] = Field(sa_type=sa.JSON)
+
+
+class DomainEvent(SQLModel, table=True):
+    """An audit row per lifecycle change, written in the change's own transaction."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=64)
+    name: str = Field(max_length=96)
+    from_stage: Stage | None = Field(default=None, sa_type=enum_column(Stage))
+    to_stage: Stage | None = Field(default=None, sa_type=enum_column(Stage))
+    actor: str = Field(max_length=128)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    relayed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

@@ -1,0 +1,46 @@
+"""Money is kept exact: integer euro cents in storage, Decimal euros at the edges."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator
+
+CENT = Decimal("0.01")
+# Larger than any state budget; guards against typos such as an extra digit group.
+MAX_EUROS = Decimal("100000000000")
+
+
+def _number_not_text(value: Any) -> Any:
+    """Amounts are numbers in the input: text such as "4 M€" is refused rather than guessed at."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("must be a number of euros, not text")
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+def _exact_euros(value: Decimal) -> Decimal:
+    try:
+        if value != value.quantize(CENT):
+            raise ValueError("must have at most two decimals (whole cents)")
+    except InvalidOperation as exc:
+        raise ValueError("must be a finite amount of euros") from exc
+    if value < 0:
+        raise ValueError("must not be negative")
+    if value > MAX_EUROS:
+        raise ValueError(f"must be at most {MAX_EUROS} euros")
+    return value
+
+
+Euros = Annotated[Decimal, BeforeValidator(_number_not_text), AfterValidator(_exact_euros)]
+
+
+def to_cents(euros: Decimal) -> int:
+    """Whole cents of an exact euro amount."""
+    return int((euros * 100).to_integral_exact())
+
+
+def to_euros(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(CENT)

@@ -1,0 +1,85 @@
+"""Loading records by id; a missing one is a NotFound naming what was looked for."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlmodel import Session, SQLModel, col, select
+
+from domain.errors import NotFound
+from domain.model import (
+    Application,
+    CalculatedShare,
+    Call,
+    Contact,
+    Decision,
+    Duty,
+    DutyPhase,
+    Participant,
+    Programme,
+    SubArea,
+    Workshop,
+)
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def get(session: Session, table: type[Row], key: object, *, field: str = "id") -> Row:
+    row = session.get(table, key)
+    if row is None:
+        raise NotFound(field, f"no {table.__name__.lower()} with id {key!r}")
+    return row
+
+
+def application(session: Session, application_id: str) -> Application:
+    return get(session, Application, application_id, field="application")
+
+
+def call_of(session: Session, app: Application) -> Call:
+    return get(session, Call, app.call_id, field="call")
+
+
+def programme_of(session: Session, call: Call) -> Programme:
+    return get(session, Programme, call.programme_id, field="programme")
+
+
+def sub_areas(session: Session, application_id: str) -> list[SubArea]:
+    query = select(SubArea).where(SubArea.application_id == application_id).order_by(col(SubArea.number))
+    return list(session.exec(query))
+
+
+def participants(session: Session, application_id: str) -> list[Participant]:
+    query = select(Participant).where(Participant.application_id == application_id).order_by(col(Participant.id))
+    return list(session.exec(query))
+
+
+def workshops(session: Session, application_id: str) -> list[Workshop]:
+    query = select(Workshop).where(Workshop.application_id == application_id).order_by(col(Workshop.number))
+    return list(session.exec(query))
+
+
+def duties(session: Session, application_id: str, phase: DutyPhase | None = None) -> list[Duty]:
+    query = select(Duty).where(Duty.application_id == application_id)
+    if phase is not None:
+        query = query.where(Duty.phase == phase)
+    return list(session.exec(query.order_by(col(Duty.due_at), col(Duty.kind))))
+
+
+def contacts(session: Session, organisation_id: str) -> list[Contact]:
+    query = select(Contact).where(Contact.organisation_id == organisation_id).order_by(col(Contact.id))
+    return list(session.exec(query))
+
+
+def decision_of(session: Session, application_id: str) -> Decision | None:
+    return session.exec(select(Decision).where(Decision.application_id == application_id)).first()
+
+
+def calculated_share(session: Session, call_id: str, organisation_id: str) -> int | None:
+    share = session.get(CalculatedShare, (call_id, organisation_id))
+    return share.amount_cents if share else None
+
+
+def decisions_pending(session: Session) -> list[Decision]:
+    """Recorded decisions not yet applied, oldest first."""
+    query = select(Decision).where(col(Decision.applied_at).is_(None)).order_by(col(Decision.decided_at))
+    return list(session.exec(query))

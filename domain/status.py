@@ -1,0 +1,52 @@
+"""Read models: where every application of every call stands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from domain.model import Application, Call, Decision, Organisation, Stage
+
+
+class ApplicationStatus(BaseModel):
+    id: str
+    title: str
+    applicant: str
+    requested_cents: int
+    granted_cents: int | None
+    stage: Stage
+
+
+class CallStatus(BaseModel):
+    id: str
+    name: str
+    deadline_at: datetime
+    applications: list[ApplicationStatus]
+
+
+def call_statuses(session: Session) -> list[CallStatus]:
+    """Every call with its applications, applicant names and granted amounts (once a decision is applied)."""
+    rows = session.exec(
+        select(Call, Application, Organisation, Decision)
+        .join(Application, col(Application.call_id) == col(Call.id))
+        .join(Organisation, col(Organisation.id) == col(Application.applicant_id))
+        .join(Decision, col(Decision.application_id) == col(Application.id), isouter=True)
+        .order_by(col(Call.id), col(Organisation.name), col(Application.id))
+    )
+    calls: dict[str, CallStatus] = {}
+    for call, app, org, decision in rows:
+        status = calls.setdefault(call.id, CallStatus(id=call.id, name=call.name, deadline_at=call.deadline_at, applications=[]))
+        applied = decision is not None and decision.applied_at is not None
+        status.applications.append(
+            ApplicationStatus(
+                id=app.id,
+                title=app.title,
+                applicant=org.name,
+                requested_cents=app.requested_cents,
+                granted_cents=decision.granted_cents if applied else None,
+                stage=app.stage,
+            )
+        )
+    return list(calls.values())

@@ -1,0 +1,85 @@
+"""Submission: the guard (documents, budget, deadline to the second), the frozen version, the review."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from domain import repository as repo
+from domain.budget import application_budget_problems
+from domain.errors import RuleViolation, ValidationFailed
+from domain.formatting import format_instant
+from domain.lifecycle import ensure_can_move, transition
+from domain.model import Application, Call, DomainEvent, DutyPhase, Stage, SubmissionSnapshot
+
+
+def lateness_problem(call: Call, at: datetime, record: str) -> RuleViolation | None:
+    """Submissions count until the deadline instant; one at or after it is late."""
+    if at < call.deadline_at:
+        return None
+    return RuleViolation(
+        "submitted_at",
+        f"the call {call.id} closed at {format_instant(call.deadline_at)}; "
+        f"{format_instant(at)} is too late",
+        record=record,
+    )
+
+
+def submission_problems(session: Session, app: Application, at: datetime) -> list[RuleViolation]:
+    record = f"application {app.id}"
+    call = repo.call_of(session, app)
+    problems: list[RuleViolation] = []
+    late = lateness_problem(call, at, record)
+    if late:
+        problems.append(late)
+    for duty in repo.duties(session, app.id, DutyPhase.SUBMISSION):
+        if duty.done_at is None:
+            problems.append(RuleViolation(f"documents[{duty.kind}]", f"{duty.title} has not been delivered", record=record))
+    problems += application_budget_problems(
+        app,
+        call,
+        repo.sub_areas(session, app.id),
+        repo.participants(session, app.id),
+        repo.calculated_share(session, call.id, app.applicant_id),
+    )
+    return problems
+
+
+def submit_application(session: Session, application_id: str, *, at: datetime, actor: str) -> DomainEvent:
+    """Submit if every guard holds, freezing the submitted version; otherwise refuse and change nothing."""
+    app = repo.application(session, application_id)
+    ensure_can_move(app, Stage.SUBMITTED)
+    problems = submission_problems(session, app, at)
+    if problems:
+        raise ValidationFailed(f"submission of {app.id}", list(problems))
+    app.submitted_at = at
+    session.add(SubmissionSnapshot(application_id=app.id, submitted_at=at, content=_frozen_version(session, app)))
+    return transition(
+        session,
+        app,
+        Stage.SUBMITTED,
+        actor=actor,
+        at=at,
+        payload={"call": app.call_id, "applicant": app.applicant_id, "requested_cents": app.requested_cents},
+    )
+
+
+def _frozen_version(session: Session, app: Application) -> dict[str, object]:
+    return {
+        "application": app.model_dump(mode="json"),
+        "sub_areas": [s.model_dump(mode="json") for s in repo.sub_areas(session, app.id)],
+        "participants": [p.model_dump(mode="json") for p in repo.participants(session, app.id)],
+        "documents": [d.model_dump(mode="json") for d in repo.duties(session, app.id)],
+    }
+
+
+def begin_review(session: Session, call_id: str, *, at: datetime, actor: str) -> list[DomainEvent]:
+    """Once a call has closed, every application submitted to it goes under review."""
+    call = repo.get(session, Call, call_id, field="call")
+    if at < call.deadline_at:
+        raise RuleViolation("at", f"the call is open until {format_instant(call.deadline_at)}; review starts after it closes", record=f"call {call.id}")
+    submitted = session.exec(
+        select(Application).where(Application.call_id == call.id, Application.stage == Stage.SUBMITTED).order_by(Application.id)
+    )
+    return [transition(session, app, Stage.UNDER_REVIEW, actor=actor, at=at) for app in submitted]

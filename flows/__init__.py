@@ -1,0 +1,1 @@
+"""Prefect flows, one module per lifecycle stage: thin over the domain, they commit, then notify."""

@@ -1,0 +1,86 @@
+"""Decision: a recorded decision applied once, the applicant and participants notified, a summary artifact."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import flow, task
+from prefect.artifacts import acreate_markdown_artifact
+from pydantic import BaseModel
+from sqlmodel import select
+
+from domain import repository as repo
+from domain.decision import apply_decision
+from domain.formatting import format_date, format_money
+from domain.model import DecisionLine, DutyPhase
+from domain.store import unit_of_work
+from flows.runtime import actor, deliver_notifications, engine, instant, label_run, queue_messages
+from notifications.messages import decision_messages
+
+
+class DecisionResult(BaseModel):
+    application_id: str
+    applied: bool
+    stage: str
+    summary: str
+    notifications: list[str] = []
+
+
+@task(name="apply-decision")
+def apply(application_id: str, at: datetime) -> DecisionResult:
+    """Apply the recorded decision and queue its notices in one transaction; a second run changes nothing."""
+    with unit_of_work(engine()) as session:
+        event = apply_decision(session, application_id, at=at, actor=actor())
+        app = repo.application(session, application_id)
+        keys: list[str] = []
+        if event is not None:
+            decision = repo.decision_of(session, application_id)
+            assert decision is not None
+            keys = queue_messages(session, decision_messages(session, app, decision), at)
+        return DecisionResult(
+            application_id=application_id, applied=event is not None, stage=app.stage.value, summary=decision_markdown(application_id), notifications=keys
+        )
+
+
+def decision_markdown(application_id: str) -> str:
+    """Requested against granted per line, with the justification and the grant period."""
+    with unit_of_work(engine()) as session:
+        app = repo.application(session, application_id)
+        decision = repo.decision_of(session, application_id)
+        if decision is None:
+            return f"# {application_id}\n\nNo decision recorded."
+        sub_areas = {s.id: s for s in repo.sub_areas(session, app.id)}
+        granted = {line.sub_area_id: line.granted_cents for line in session.exec(select(DecisionLine).where(DecisionLine.decision_id == decision.id))}
+        rows = [
+            f"| {s.number}. {s.name} | {format_money(s.requested_cents)} | {format_money(granted[s.id]) if s.id in granted else '–'} |"
+            for s in sub_areas.values()
+        ]
+        period = f"{format_date(decision.period_start)}–{format_date(decision.period_end)}" if decision.period_start and decision.period_end else "–"
+        duties = [f"- {d.title}: {d.due_at:%Y-%m-%d}" for d in repo.duties(session, app.id, DutyPhase.STARTUP)]
+        return "\n".join(
+            [
+                f"# Decision: {app.title} ({app.id})",
+                f"Outcome: **{decision.outcome.value}** · stage **{app.stage.value}** · grant period {period}",
+                "",
+                "| line | requested | granted |",
+                "|---|---:|---:|",
+                *rows,
+                f"| **total** | **{format_money(app.requested_cents)}** | **{format_money(decision.granted_cents)}** |",
+                "",
+                f"> {decision.justification}",
+                "",
+                *(["## Start-up duties", *duties] if duties else []),
+            ]
+        )
+
+
+@flow(name="decision", flow_run_name="decision/{application_id}")
+async def decision(application_id: str, at: datetime | None = None) -> DecisionResult:
+    moment = instant(at)
+    with unit_of_work(engine()) as session:
+        await label_run(repo.application(session, application_id))
+    result = apply(application_id, moment)
+    if result.notifications:
+        deliver_notifications(result.notifications)
+    await acreate_markdown_artifact(result.summary, key=f"decision-{application_id}", description="Decision summary")
+    return result

@@ -1,0 +1,87 @@
+"""What every stage flow shares: the engine, the clock, run labels and notification delivery."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from prefect import get_run_logger, task
+from prefect.client.orchestration import get_client
+from prefect.context import FlowRunContext
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from domain.model import Application
+from domain.store import make_engine, unit_of_work
+from grantflow.settings import get_settings
+from notifications.dispatch import Delivery, send_all
+from notifications.outbox import DeliveryStatus, Notification, OutgoingMessage, enqueue, pending
+
+
+@lru_cache(maxsize=4)
+def _engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+def engine() -> Engine:
+    return _engine(get_settings().database_url.get_secret_value())
+
+
+def instant(at: datetime | None) -> datetime:
+    """The simulated or real time of a step; naive times are refused rather than guessed."""
+    if at is None:
+        return datetime.now(UTC)
+    if at.tzinfo is None:
+        raise ValueError("at: give the time with a UTC offset, e.g. 2020-04-30T16:14:00+03:00")
+    return at
+
+
+def actor() -> str:
+    return get_settings().actor
+
+
+async def label_run(app: Application) -> None:
+    """Tag the current flow run with the application's call and applicant, however it was started."""
+    context = FlowRunContext.get()
+    if context is None or context.flow_run is None:
+        return
+    tags = sorted({*context.flow_run.tags, f"call:{app.call_id}", f"applicant:{app.applicant_id}"})
+    async with get_client() as client:
+        await client.update_flow_run(context.flow_run.id, tags=tags)
+
+
+def queue_messages(session: Session, messages: list[OutgoingMessage], at: datetime) -> list[str]:
+    """Put messages in the outbox within the caller's transaction, so a change and its notice commit together."""
+    return enqueue(session, messages, at=at)
+
+
+@task(name="deliver-notifications")
+def deliver_notifications(keys: list[str]) -> list[Delivery]:
+    """Send the outbox rows `keys` through Apprise and record each result; unsent rows stay pending."""
+    logger = get_run_logger()
+    channel = get_settings().email_url
+    if channel is None:
+        logger.warning("No e-mail channel is configured (GRANTFLOW_EMAIL_URL); %d message(s) stay in the outbox", len(keys))
+        return []
+    with unit_of_work(engine()) as session:
+        rows = pending(session, keys)
+    deliveries = send_all(rows, channel.get_secret_value())
+    results = {d.key: d for d in deliveries}
+    with unit_of_work(engine()) as session:
+        for row in rows:
+            stored = session.get(Notification, row.id)
+            if stored is None:
+                continue
+            result = results[row.key]
+            stored.attempts += 1
+            if result.ok:
+                stored.status = DeliveryStatus.SENT
+                stored.sent_at = datetime.now(UTC)
+                stored.last_error = None
+            else:
+                stored.last_error = result.error
+            session.add(stored)
+    failed = [d for d in deliveries if not d.ok]
+    if failed:
+        logger.warning("%d of %d message(s) were not delivered and stay pending: %s", len(failed), len(deliveries), failed[0].error)
+    return deliveries

@@ -1,0 +1,64 @@
+"""Submission: the guarded move to SUBMITTED with a receipt to the applicant, and the review once a call closes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import acreate_markdown_artifact
+from pydantic import BaseModel
+
+from domain import repository as repo
+from domain.errors import ValidationFailed
+from domain.submission import begin_review, submit_application
+from domain.store import unit_of_work
+from flows.runtime import actor, deliver_notifications, engine, instant, label_run, queue_messages
+from notifications.messages import submitted_messages
+
+
+class SubmissionResult(BaseModel):
+    application_id: str
+    accepted: bool
+    problems: list[str] = []
+    notifications: list[str] = []
+
+
+@task(name="submit-application")
+def submit(application_id: str, at: datetime) -> SubmissionResult:
+    """Submit and queue the receipts in one transaction; a refusal changes nothing and says why."""
+    try:
+        with unit_of_work(engine()) as session:
+            submit_application(session, application_id, at=at, actor=actor())
+            app = repo.application(session, application_id)
+            keys = queue_messages(session, submitted_messages(session, app, at), at)
+    except ValidationFailed as refused:
+        return SubmissionResult(application_id=application_id, accepted=False, problems=[p.message for p in refused.problems])
+    return SubmissionResult(application_id=application_id, accepted=True, notifications=keys)
+
+
+@flow(name="submission", flow_run_name="submit/{application_id}")
+async def submission(application_id: str, at: datetime | None = None) -> SubmissionResult:
+    moment = instant(at)
+    with unit_of_work(engine()) as session:
+        await label_run(repo.application(session, application_id))
+    result = submit(application_id, moment)
+    if result.accepted:
+        deliver_notifications(result.notifications)
+        text = f"# {application_id} submitted\n\nSubmitted at {moment.isoformat()}; {len(result.notifications)} receipt(s) sent."
+    else:
+        get_run_logger().warning("Submission of %s refused: %s", application_id, "; ".join(result.problems))
+        text = f"# Submission of {application_id} refused\n\n" + "\n".join(f"- {p}" for p in result.problems)
+    await acreate_markdown_artifact(text, key=f"submission-{application_id}", description="Submission")
+    return result
+
+
+@task(name="begin-review")
+def start_review(call_id: str, at: datetime) -> list[str]:
+    with unit_of_work(engine()) as session:
+        return [event.application_id for event in begin_review(session, call_id, at=at, actor=actor())]
+
+
+@flow(name="review", flow_run_name="review/{call_id}")
+async def review(call_id: str, at: datetime | None = None) -> list[str]:
+    """After a call closes, its submitted applications go under review."""
+    return start_review(call_id, instant(at))

@@ -1,0 +1,124 @@
+"""The `grantflow` command: import, status, submit, decide, demo."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+
+from domain.errors import GrantflowError, ValidationFailed
+from domain.formatting import format_date
+from domain.importing import ImportSummary, import_scenario
+from domain.status import call_statuses
+from domain.store import unit_of_work
+from grantflow.database import open_database
+from grantflow.report import call_table, mail_table
+from grantflow.scenario import SEED, read_scenario
+from grantflow.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="grantflow: the lifecycle of public grants.")
+console = Console()
+errors = Console(stderr=True)
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+    return typer.Exit(code=1)
+
+
+def _import(url: str, path: Path) -> ImportSummary:
+    scenario = read_scenario(path)
+    engine = open_database(url)
+    with unit_of_work(engine) as session:
+        return import_scenario(session, scenario, source=str(path), at=datetime.now(UTC), actor=get_settings().actor)
+
+
+def _print_import(path: Path, summary: ImportSummary) -> None:
+    console.print(
+        f"Imported {path.name}: {summary.programmes} programme(s), {summary.organisations} organisation(s), "
+        f"{summary.calls} call(s), {summary.applications} application(s), {summary.decisions} decision(s)."
+    )
+    for moved in summary.moved_deadlines:
+        console.print(f"  act-time rule: {moved}", highlight=False)
+
+
+@app.command("import")
+def import_file(path: Annotated[Path, typer.Argument(help="A scenario file (YAML); see docs/scenario-format.md")]) -> None:
+    """Validate a whole scenario file, then import all of it or nothing."""
+    try:
+        summary = _import(get_settings().database_url.get_secret_value(), path)
+    except (ValidationFailed, GrantflowError) as exc:
+        raise _fail(exc) from None
+    _print_import(path, summary)
+
+
+@app.command()
+def status() -> None:
+    """Every call's applications: applicant, requested, granted, stage."""
+    engine = open_database(get_settings().database_url.get_secret_value())
+    with unit_of_work(engine) as session:
+        calls = call_statuses(session)
+    if not calls:
+        console.print("No calls yet: import a scenario with `grantflow import FILE`.")
+    for call in calls:
+        console.print(call_table(call))
+
+
+@app.command()
+def submit(
+    application: str,
+    at: Annotated[datetime | None, typer.Option(help="When (ISO 8601 with offset); default now")] = None,
+) -> None:
+    """Submit an application through the submission flow; refused if late, incomplete or over budget."""
+    from flows.submission import submission
+
+    try:
+        result = asyncio.run(submission(application, at=at))
+    except (GrantflowError, ValueError) as exc:
+        raise _fail(exc) from None
+    if not result.accepted:
+        raise _fail(ValueError(f"submission of {application} refused:\n  - " + "\n  - ".join(result.problems)))
+    console.print(f"{application} submitted.")
+
+
+@app.command()
+def demo(
+    state_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database and Prefect state")] = Path(".grantflow/demo"),
+) -> None:
+    """The seed lifecycle on a fresh SQLite database, with e-mail delivered to a local SMTP server."""
+    from grantflow.demo import prepare_environment, run_timeline
+    from grantflow.mailsink import MailSink
+
+    started = time.monotonic()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    prepare_environment(state_dir)
+    database = state_dir / "grantflow.db"
+    database.unlink(missing_ok=True)
+    url = f"sqlite:///{database}"
+    os.environ["GRANTFLOW_DATABASE_URL"] = url
+    with MailSink() as sink:
+        os.environ["GRANTFLOW_EMAIL_URL"] = sink.channel_url()
+        console.print(Panel(f"grantflow demo · database {database} · SMTP server 127.0.0.1:{sink.port}", expand=False))
+        _print_import(SEED, _import(url, SEED))
+        asyncio.run(run_timeline(console))
+        time.sleep(0.2)  # the SMTP server hands over the last message asynchronously
+        mails = sink.mails
+    engine = open_database(url)
+    with unit_of_work(engine) as session:
+        calls = call_statuses(session)
+    console.print()
+    for call in calls:
+        console.print(call_table(call))
+    console.print(mail_table(mails))
+    for mail in mails:
+        if mail.subject.startswith(("Valtionavustus myönnetty osittain", "Statsunderstöd beviljat delvis")):
+            console.print(Panel(mail.body, title=f"to {', '.join(mail.recipients)}: {mail.subject}", title_align="left", expand=False), highlight=False)
+    console.print(f"Done in {time.monotonic() - started:.1f} s ({format_date(datetime.now(UTC).date())}).")

@@ -1,0 +1,21 @@
+"""The application's database: every table registered, the schema in place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine.url import make_url
+
+import notifications.outbox  # noqa: F401  (registers the outbox table)
+from domain.store import create_schema, make_engine
+
+
+def open_database(url: str) -> Engine:
+    """An engine on `url` with the schema created; a SQLite file's folder is made if missing."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
+    engine = make_engine(url)
+    create_schema(engine)
+    return engine

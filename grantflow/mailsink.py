@@ -1,0 +1,81 @@
+"""A real SMTP server on loopback that keeps what it receives (the demo's and the tests' mailbox)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from types import TracebackType
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from pydantic import BaseModel
+
+
+class ReceivedMail(BaseModel):
+    sender: str
+    recipients: list[str]
+    subject: str
+    body: str
+    message_id: str | None
+
+
+class _Handler:
+    def __init__(self) -> None:
+        self.mails: list[ReceivedMail] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        part = message.get_body(preferencelist=("plain", "html"))
+        body = part.get_content() if part is not None else ""
+        with self.lock:
+            self.mails.append(
+                ReceivedMail(
+                    sender=envelope.mail_from,
+                    recipients=list(envelope.rcpt_tos),
+                    subject=str(message.get("Subject", "")),
+                    body=body,
+                    message_id=message.get("Message-ID"),
+                )
+            )
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class MailSink:
+    """`with MailSink() as sink:` runs an SMTP server on 127.0.0.1; `sink.mails` is what arrived."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self._handler = _Handler()
+        self._controller = Controller(self._handler, hostname="127.0.0.1", port=self.port)
+
+    @property
+    def mails(self) -> list[ReceivedMail]:
+        with self._handler.lock:
+            return list(self._handler.mails)
+
+    def channel_url(self, sender: str = "grantflow@example.fi") -> str:
+        """An Apprise e-mail URL that delivers here without TLS."""
+        return f"mailto://127.0.0.1:{self.port}?from={sender}&mode=insecure&format=text"
+
+    def start(self) -> MailSink:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def __enter__(self) -> MailSink:
+        return self.start()
+
+    def __exit__(self, *exc: tuple[type[BaseException] | None, BaseException | None, TracebackType | None]) -> None:
+        self.stop()

@@ -1,0 +1,60 @@
+"""The outbox: one row per message key, written in the same transaction as the change it reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from domain.columns import UTCDateTime, enum_column
+from domain.model import Language
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutgoingMessage(BaseModel):
+    """A rendered message for one recipient; `key` makes it unique across retries and reruns."""
+
+    key: str
+    application_id: str
+    recipient: str
+    language: Language
+    subject: str
+    body: str
+
+
+class Notification(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=255)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=64)
+    recipient: str = Field(max_length=254)
+    language: Language = Field(sa_type=enum_column(Language))
+    subject: str
+    body: str
+    status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, sa_type=enum_column(DeliveryStatus), index=True)
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+def enqueue(session: Session, messages: list[OutgoingMessage], *, at: datetime) -> list[str]:
+    """Add messages not already in the outbox; returns the keys added (a rerun adds none)."""
+    keys = [m.key for m in messages]
+    known = set(session.exec(select(Notification.key).where(col(Notification.key).in_(keys)))) if keys else set()
+    fresh = [m for m in messages if m.key not in known]
+    session.add_all(Notification(**m.model_dump(), created_at=at) for m in fresh)
+    return [m.key for m in fresh]
+
+
+def pending(session: Session, keys: list[str] | None = None) -> list[Notification]:
+    query = select(Notification).where(Notification.status == DeliveryStatus.PENDING)
+    if keys is not None:
+        query = query.where(col(Notification.key).in_(keys))
+    return list(session.exec(query.order_by(col(Notification.id))))

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from domain.budget import application_budget_problems
 from domain.calendar import deadline_instant
 from domain.decision import decision_problems, store_decision
+from domain.formatting import format_date
 from domain.errors import GrantflowError, RuleViolation, ValidationFailed
 from domain.inputs import ApplicationInput, CallInput, ScenarioInput
 from domain.model import (
@@ -99,7 +100,7 @@ def _plan_reference_data(session: Session, scenario: ScenarioInput, plan: _Plan)
     for p in scenario.programmes:
         plan.programmes[p.id] = Programme(id=p.id, name=p.name, period_start=p.period.start, period_end=p.period.end)
     for index, o in enumerate(scenario.organisations):
-        plan.organisations[o.id] = Organisation(id=o.id, name=o.name, kind=o.kind)
+        plan.organisations[o.id] = Organisation(id=o.id, name=o.name, short_name=o.short_name, kind=o.kind)
         for c in o.contacts:
             if c.email in plan.contacts or _existing_contact(session, c.email) is not None:
                 problem(RuleViolation("contacts.email", f"{c.email} is already a contact", record=f"organisations[{index}] {o.id}"))
@@ -149,7 +150,7 @@ def _deadline(stated: datetime, field_name: str, record: str, plan: _Plan) -> da
         plan.problems.append(RuleViolation(exc.field, exc.rule, record=record))
         return stated
     if moved.date() != stated.date():
-        plan.moved.append(f"{record}: {field_name} {stated:%d.%m.%Y} is not a working day; moved to {moved:%d.%m.%Y}")
+        plan.moved.append(f"{record}: {field_name} {format_date(stated.date())} is not a working day; moved to {format_date(moved.date())}")
     return moved
 
 

@@ -72,6 +72,7 @@ class ContactInput(Record):
 class OrganisationInput(Record):
     id: Slug
     name: Text
+    short_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
     kind: OrganisationKind
     contacts: list[ContactInput] = []
 

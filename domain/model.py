@@ -67,6 +67,7 @@ class Programme(SQLModel, table=True):
 class Organisation(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=64)
     name: str
+    short_name: str | None = Field(default=None, max_length=64)
     kind: OrganisationKind = Field(sa_type=enum_column(OrganisationKind))
 
 

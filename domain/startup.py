@@ -51,7 +51,7 @@ def reporting_duties(app: Application, start: date, end: date) -> list[Duty]:
         )
         for year in range(start.year, end.year)
     ]
-    final_month = end.month + FINAL_REPORT_MONTHS
+    final_month = end.month + FINAL_REPORT_MONTHS + 1  # the first day of the month after, less one day
     final_day = date(end.year + (final_month - 1) // 12, (final_month - 1) % 12 + 1, 1) - timedelta(days=1)
     duties.append(
         Duty(application_id=app.id, kind="final-report", title="Final report", phase=DutyPhase.REPORTING, due_at=due(final_day))

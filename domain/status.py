@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from domain.model import Application, Call, Decision, Organisation, Stage
+from domain.model import Application, Call, Decision, Organisation, Outcome, Stage
 
 
 class ApplicationStatus(BaseModel):
@@ -16,6 +16,7 @@ class ApplicationStatus(BaseModel):
     applicant: str
     requested_cents: int
     granted_cents: int | None
+    outcome: Outcome | None
     stage: Stage
 
 
@@ -43,9 +44,10 @@ def call_statuses(session: Session) -> list[CallStatus]:
             ApplicationStatus(
                 id=app.id,
                 title=app.title,
-                applicant=org.name,
+                applicant=org.short_name or org.name,
                 requested_cents=app.requested_cents,
                 granted_cents=decision.granted_cents if applied else None,
+                outcome=decision.outcome if applied else None,
                 stage=app.stage,
             )
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,8 +26,9 @@ from grantflow.scenario import SEED, read_scenario
 from grantflow.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="grantflow: the lifecycle of public grants.")
-console = Console()
-errors = Console(stderr=True)
+# Piped output (CI logs, files) gets room for a whole table row rather than the default 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 132)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -47,7 +49,7 @@ def _print_import(path: Path, summary: ImportSummary) -> None:
         f"{summary.calls} call(s), {summary.applications} application(s), {summary.decisions} decision(s)."
     )
     for moved in summary.moved_deadlines:
-        console.print(f"  act-time rule: {moved}", highlight=False)
+        console.print(f"  act-time rule: {escape(moved)}", highlight=False)
 
 
 @app.command("import")

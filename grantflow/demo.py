@@ -7,10 +7,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
-from rich.panel import Panel
+from rich.markup import escape
 
 from domain.calendar import helsinki_instant
 from domain.formatting import format_instant
@@ -50,7 +49,7 @@ def timeline() -> list[Event]:
             result = await submission(app, at=moment)
             if result.accepted:
                 return f"{app}: [green]submitted[/]"
-            return f"{app}: [bold red]REFUSED[/] " + "; ".join(result.problems)
+            return f"{app}: [bold red]REFUSED[/] " + escape("; ".join(result.problems))
 
         return run
 
@@ -102,6 +101,7 @@ def timeline() -> list[Event]:
         Event(at("2020-07-20 10:05"), "grant accepted", prepare("soite-ru-2020", "grant-acceptance")),
         Event(at("2020-07-22 11:00"), "grant accepted", prepare("ot-2020", "grant-acceptance")),
         Event(at("2020-08-14 12:00"), "revised plan", prepare("soite-ru-2020", "revised-plan")),
+        Event(at("2020-08-20 15:00"), "revised plan", prepare("ot-2020", "revised-plan")),
         Event(at("2020-09-01 09:00"), "start-up", start("soite-fsc-2020")),
         Event(at("2020-09-01 09:00"), "start-up", start("soite-ru-2020")),
         Event(at("2020-09-01 09:00"), "start-up", start("ot-2020")),
@@ -118,10 +118,8 @@ async def run_timeline(console: Console) -> None:
 def prepare_environment(state_dir: Path) -> None:
     """Prefect keeps its own state beside the demo's unless the operator points it at a server."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # The demo prints its own account of every step; Prefect's run logs stay in the UI.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
     if "PREFECT_API_URL" not in os.environ:
         os.environ.setdefault("PREFECT_HOME", str((state_dir / "prefect").resolve()))
 
-
-def summary_lines(values: dict[str, Any]) -> str:
-    return ", ".join(f"{k}: {v}" for k, v in values.items())

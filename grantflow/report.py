@@ -5,10 +5,11 @@ from __future__ import annotations
 from rich.table import Table
 
 from domain.formatting import format_instant, format_money
-from domain.model import Stage
+from domain.model import Outcome, Stage
 from domain.status import CallStatus
 from grantflow.mailsink import ReceivedMail
 
+OUTCOME_LABELS = {Outcome.FULL: "granted in full", Outcome.PARTIAL: "partially granted", Outcome.REJECTED: "rejected"}
 STAGE_STYLES = {
     Stage.GRANTED: "green",
     Stage.PARTIALLY_GRANTED: "yellow",
@@ -20,15 +21,24 @@ STAGE_STYLES = {
 
 def call_table(call: CallStatus) -> Table:
     table = Table(title=f"{call.name} ({call.id}) · haku päättyi {format_instant(call.deadline_at)}", title_justify="left")
-    table.add_column("application")
+    table.add_column("application", no_wrap=True)
     table.add_column("applicant")
-    table.add_column("requested", justify="right")
-    table.add_column("granted", justify="right")
-    table.add_column("stage")
+    table.add_column("requested", justify="right", no_wrap=True)
+    table.add_column("granted", justify="right", no_wrap=True)
+    table.add_column("decision", no_wrap=True)
+    table.add_column("stage", no_wrap=True)
     for app in call.applications:
         granted = format_money(app.granted_cents) if app.granted_cents is not None else "–"
         style = STAGE_STYLES.get(app.stage, "")
-        table.add_row(app.id, app.applicant, format_money(app.requested_cents), granted, f"[{style}]{app.stage.value}[/]" if style else app.stage.value)
+        stage = app.stage.value.replace("_", " ")
+        table.add_row(
+            app.id,
+            app.applicant,
+            format_money(app.requested_cents),
+            granted,
+            OUTCOME_LABELS[app.outcome] if app.outcome else "–",
+            f"[{style}]{stage}[/]" if style else stage,
+        )
     return table
 
 

@@ -1,0 +1,98 @@
+from datetime import date
+
+import pytest
+from sqlmodel import Session, select
+
+from domain import repository as repo
+from domain.decision import apply_decision, record_decision
+from domain.errors import ValidationFailed
+from domain.inputs import DecisionInput
+from domain.model import Application, DomainEvent, DutyPhase, Outcome, Stage
+from tests.helpers import hel, under_review
+
+
+def ru_decision(**changes: object) -> DecisionInput:
+    values: dict[str, object] = {
+        "application": "lappi-ru-2020",
+        "granted": 3000000,
+        "lines": [
+            {"sub_area": 1, "granted": 900000},
+            {"sub_area": 2, "granted": 800000},
+            {"sub_area": 3, "granted": 700000},
+            {"sub_area": 4, "granted": 600000},
+        ],
+        "justification": "Hakemus täyttää kriteerit osittain.",
+        "period": {"start": date(2020, 7, 1), "end": date(2022, 12, 31)},
+        "decided_at": hel("2020-06-30 12:00"),
+        "decided_by": "STM",
+    }
+    values.update(changes)
+    return DecisionInput.model_validate(values)
+
+
+def test_the_seed_decisions_are_applied_with_their_outcomes(session: Session) -> None:
+    under_review(session, "soite-fsc-2020", "soite-ru-2020")
+    apply_decision(session, "soite-fsc-2020", at=hel("2020-06-30 14:00"), actor="test")
+    apply_decision(session, "soite-ru-2020", at=hel("2020-06-30 14:00"), actor="test")
+    assert repo.application(session, "soite-fsc-2020").stage == Stage.GRANTED
+    assert repo.application(session, "soite-ru-2020").stage == Stage.PARTIALLY_GRANTED
+    decision = repo.decision_of(session, "soite-ru-2020")
+    assert decision is not None and (decision.outcome, decision.granted_cents) == (Outcome.PARTIAL, 268000000)
+
+
+def test_a_decision_applied_twice_changes_the_application_once(session: Session) -> None:
+    under_review(session, "soite-ru-2020")
+    first = apply_decision(session, "soite-ru-2020", at=hel("2020-06-30 14:00"), actor="test")
+    second = apply_decision(session, "soite-ru-2020", at=hel("2020-06-30 14:01"), actor="test")
+    assert first is not None and second is None
+    granted = session.exec(select(DomainEvent).where(DomainEvent.name == "grantflow.application.granted")).all()
+    assert len(granted) == 1
+
+
+def test_a_partial_grant_brings_a_revised_plan_among_its_startup_duties(session: Session) -> None:
+    under_review(session, "soite-ru-2020")
+    apply_decision(session, "soite-ru-2020", at=hel("2020-06-30 14:00"), actor="test")
+    kinds = [d.kind for d in repo.duties(session, "soite-ru-2020", DutyPhase.STARTUP)]
+    assert kinds == ["grant-acceptance", "revised-plan", "steering-group"]
+
+
+def test_a_valid_decision_is_recorded_with_its_event(session: Session) -> None:
+    under_review(session, "lappi-ru-2020")
+    record_decision(session, ru_decision(), at=hel("2020-06-30 13:00"), actor="officer")
+    session.commit()
+    assert repo.decision_of(session, "lappi-ru-2020") is not None
+    assert session.exec(select(DomainEvent).where(DomainEvent.name == "grantflow.decision.recorded", DomainEvent.application_id == "lappi-ru-2020")).one()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"lines": [{"sub_area": 1, "granted": 1100000}, {"sub_area": 2, "granted": 1900000}]}, "lines[2].granted"),
+        ({"granted": 3100000}, "lines"),
+        ({"period": {"start": date(2020, 7, 1), "end": date(2023, 6, 30)}}, "period"),
+        ({"granted": 4100000, "lines": []}, "granted"),
+        ({"lines": []}, "lines"),
+        ({"decided_at": hel("2020-04-01 12:00")}, "decided_at"),
+    ],
+)
+def test_an_invalid_decision_is_refused_naming_the_field_and_nothing_is_stored(session: Session, changes: dict[str, object], field: str) -> None:
+    under_review(session, "lappi-ru-2020")
+    with pytest.raises(ValidationFailed) as refused:
+        record_decision(session, ru_decision(**changes), at=hel("2020-06-30 13:00"), actor="officer")
+    session.rollback()
+    assert field in [p.field for p in refused.value.problems]
+    assert repo.decision_of(session, "lappi-ru-2020") is None
+    assert session.get(Application, "lappi-ru-2020").stage == Stage.UNDER_REVIEW  # type: ignore[union-attr]
+
+
+def test_a_rejection_creates_no_startup_duties(session: Session) -> None:
+    under_review(session, "lappi-ru-2020")
+    record_decision(session, ru_decision(granted=0, lines=[], period=None), at=hel("2020-06-30 13:00"), actor="officer")
+    apply_decision(session, "lappi-ru-2020", at=hel("2020-06-30 14:00"), actor="test")
+    assert repo.application(session, "lappi-ru-2020").stage == Stage.REJECTED
+    assert repo.duties(session, "lappi-ru-2020", DutyPhase.STARTUP) == []
+
+
+def test_a_second_decision_for_the_same_application_is_refused(session: Session) -> None:
+    with pytest.raises(ValidationFailed, match="already has a decision"):
+        record_decision(session, ru_decision(application="soite-ru-2020", lines=[]), at=hel("2020-06-30 13:00"), actor="officer")

@@ -30,7 +30,7 @@ class _Handler:
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         part = message.get_body(preferencelist=("plain", "html"))
-        body = part.get_content() if part is not None else ""
+        body = part.get_content().replace("\r\n", "\n") if part is not None else ""
         with self.lock:
             self.mails.append(
                 ReceivedMail(

@@ -1,0 +1,111 @@
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from domain.errors import ValidationFailed
+from domain.importing import import_scenario
+from domain.model import Application, Call, DecisionLine, Duty, Participant, Workshop
+from domain.store import unit_of_work
+from grantflow.scenario import SEED, parse_scenario
+from tests.conftest import IMPORTED_AT
+from tests.helpers import hel
+
+
+def seed_with(change: callable) -> bytes:  # type: ignore[valid-type]
+    data = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    change(data)
+    return yaml.safe_dump(data, allow_unicode=True).encode("utf-8")
+
+
+def import_bytes(engine: Engine, data: bytes) -> None:
+    scenario = parse_scenario(data, source="bad.yaml")
+    with unit_of_work(engine) as session:
+        import_scenario(session, scenario, source="bad.yaml", at=IMPORTED_AT, actor="test")
+
+
+def row_count(engine: Engine) -> int:
+    with Session(engine) as session:
+        return sum(session.exec(select(func.count()).select_from(table)).one() for table in (Application, Call, Duty, DecisionLine))
+
+
+def test_the_seed_holds_every_quoted_figure(session: Session) -> None:
+    soite_ru = session.get(Application, "soite-ru-2020")
+    assert soite_ru is not None and soite_ru.requested_cents == 367914900
+    lines = session.exec(select(DecisionLine.granted_cents)).all()
+    assert sorted(lines) == [58000000, 95000000, 115000000]
+    workshops = session.exec(select(Workshop).where(Workshop.application_id == "lappi-fsc-2020").order_by(Workshop.number)).all()
+    assert [(w.held_on.isoformat(), w.place, w.participants) for w in workshops] == [
+        ("2020-01-29", "Rovaniemi", 139),
+        ("2020-02-17", "Rovaniemi", 158),
+        ("2020-02-27", "Kemi", 108),
+        ("2020-03-19", None, 70),
+    ]
+    ot = session.exec(select(Participant).where(Participant.organisation_id == "soite")).one()
+    assert (ot.application_id, ot.requested_cents) == ("ot-2020", 36500000)
+    assert session.get(Call, "ru-2020").deadline_at == hel("2020-04-30 16:15")  # type: ignore[union-attr]
+
+
+def test_a_may_document_due_on_a_sunday_moves_to_monday(session: Session) -> None:
+    duty = session.exec(select(Duty).where(Duty.application_id == "lappi-fsc-2020", Duty.kind == "evaluation-plan")).one()
+    assert duty.due_at == hel("2020-06-01 16:15")
+
+
+def bad_amount(data: dict) -> None:  # type: ignore[type-arg]
+    data["applications"][3]["requested"] = "3 679 149"
+
+
+def bad_line(data: dict) -> None:  # type: ignore[type-arg]
+    data["decisions"][1]["lines"][0]["granted"] = 900000
+    data["decisions"][1]["lines"][1]["granted"] = 630000
+
+
+def bad_deadline(data: dict) -> None:  # type: ignore[type-arg]
+    data["calls"][1]["deadline"] = "2026-03-29T03:30:00"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (bad_amount, "applications[3] soite-ru-2020: requested: must be a number of euros, not text"),
+        (bad_line, "decisions[1] soite-ru-2020: lines[1].granted: 900 000 € exceeds the requested 800 000 €"),
+        (bad_deadline, "calls[1] ru-2020: deadline: 29.03.2026 03:30 does not exist in Helsinki"),
+    ],
+)
+def test_a_bad_scenario_is_refused_naming_record_and_field_and_nothing_is_imported(engine: Engine, change: callable, expected: str) -> None:  # type: ignore[valid-type]
+    with pytest.raises(ValidationFailed) as refused:
+        import_bytes(engine, seed_with(change))
+    assert expected in str(refused.value)
+    assert "bad.yaml" in str(refused.value)
+    assert row_count(engine) == 0
+
+
+def test_importing_the_same_scenario_twice_is_refused_and_leaves_the_first(seeded: Engine) -> None:
+    before = row_count(seeded)
+    with pytest.raises(ValidationFailed, match="already exists in the database"):
+        import_bytes(seeded, SEED.read_bytes())
+    assert row_count(seeded) == before
+
+
+def test_unknown_references_are_all_reported_at_once(engine: Engine) -> None:
+    def change(data: dict) -> None:  # type: ignore[type-arg]
+        data["applications"][0]["call"] = "no-such-call"
+        data["applications"][1]["applicant"] = "nobody"
+
+    with pytest.raises(ValidationFailed) as refused:
+        import_bytes(engine, seed_with(change))
+    messages = [p.message for p in refused.value.problems]
+    assert any("lappi-fsc-2020: call: no call 'no-such-call'" in m for m in messages)
+    assert any("lappi-ru-2020: applicant: no organisation 'nobody'" in m for m in messages)
+
+
+def test_file_level_problems_name_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ValidationFailed, match="is not UTF-8 text"):
+        parse_scenario(b"calls: [\xff]", source="latin.yaml")
+    with pytest.raises(ValidationFailed, match="is not valid YAML at line 1"):
+        parse_scenario(b"calls: [", source="broken.yaml")
+    with pytest.raises(ValidationFailed, match="calls\\[0\\]: colour: is not a known field"):
+        parse_scenario(b"calls: [{colour: red}]", source="odd.yaml")

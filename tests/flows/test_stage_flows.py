@@ -1,0 +1,103 @@
+import time
+from uuid import UUID
+
+import pytest
+from prefect.client.orchestration import get_client
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from domain import repository as repo
+from domain.model import Stage
+from domain.store import unit_of_work
+from flows.decision import decision
+from flows.preparation import preparation
+from flows.startup import startup
+from flows.submission import review, submission
+from grantflow.mailsink import MailSink
+from notifications.outbox import DeliveryStatus, Notification
+from tests.helpers import hel
+
+
+def wait_for(sink: MailSink, count: int) -> None:
+    deadline = time.monotonic() + 5
+    while len(sink.mails) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+async def flow_run(run_id: UUID) -> tuple[str, set[str]]:
+    async with get_client() as client:
+        run = await client.read_flow_run(run_id)
+    return run.name, set(run.tags)
+
+
+def stage(engine: Engine, application_id: str) -> Stage:
+    with Session(engine) as session:
+        return repo.application(session, application_id).stage
+
+
+async def test_submission_flow_submits_and_the_receipt_arrives_by_email(seeded: Engine, mail_sink: MailSink) -> None:
+    await preparation("soite-fsc-2020", deliver=["project-plan"], at=hel("2020-04-27 14:00"))
+    state = await submission("soite-fsc-2020", at=hel("2020-04-30 15:40"), return_state=True)
+    result = await state.result()
+    assert result.accepted
+    assert stage(seeded, "soite-fsc-2020") == Stage.SUBMITTED
+    wait_for(mail_sink, 3)
+    assert sorted(r for m in mail_sink.mails for r in m.recipients) == [
+        "kehittamispaallikko@soite.example",
+        "kommunikation@soite.example",
+        "toimialuejohtaja@soite.example",
+        "valtionavustukset@stm.example",
+    ]
+    name, tags = await flow_run(state.state_details.flow_run_id)
+    assert name == "submit/soite-fsc-2020"
+    assert {"call:fsc-2020", "applicant:soite"} <= tags
+
+
+async def test_a_late_submission_is_refused_and_nothing_is_sent_or_stored(seeded: Engine, mail_sink: MailSink) -> None:
+    result = await submission("esimerkki-ru-2020", at=hel("2020-04-30 16:15:00"))
+    assert not result.accepted
+    assert "closed at 30.4.2020 klo 16.15" in result.problems[0]
+    assert stage(seeded, "esimerkki-ru-2020") == Stage.PREPARATION
+    with Session(seeded) as session:
+        assert session.exec(select(Notification)).all() == []
+    assert mail_sink.mails == []
+
+
+async def test_the_decision_flow_applies_once_and_notifies_once(seeded: Engine, mail_sink: MailSink) -> None:
+    await preparation("soite-ru-2020", deliver=["project-plan"], at=hel("2020-04-27 14:00"))
+    await submission("soite-ru-2020", at=hel("2020-04-30 16:14:59"))
+    assert await review("ru-2020", at=hel("2020-05-04 08:00")) == ["soite-ru-2020"]
+    first = await decision("soite-ru-2020", at=hel("2020-06-30 14:00"))
+    second = await decision("soite-ru-2020", at=hel("2020-06-30 14:05"))
+    assert (first.applied, first.stage) == (True, "partially_granted")
+    assert (second.applied, second.notifications) == (False, [])
+    assert "| 1. Vapaaehtoinen alueellinen valmistelu ja hankekoordinaatio | 800 000 € | 580 000 € |" in first.summary
+    wait_for(mail_sink, 8)
+    decision_mails = [m for m in mail_sink.mails if "osittain" in m.subject or "delvis" in m.subject]
+    assert len(decision_mails) == 4
+    with Session(seeded) as session:
+        statuses = {n.status for n in session.exec(select(Notification))}
+    assert statuses == {DeliveryStatus.SENT}
+
+
+async def test_the_startup_flow_starts_an_accepted_grant(seeded: Engine, mail_sink: MailSink) -> None:
+    await preparation("soite-fsc-2020", deliver=["project-plan"], at=hel("2020-04-27 14:00"))
+    await submission("soite-fsc-2020", at=hel("2020-04-30 15:40"))
+    await decision("soite-fsc-2020", at=hel("2020-06-30 14:00"))
+    await preparation("soite-fsc-2020", deliver=["grant-acceptance"], at=hel("2020-07-20 10:00"))
+    result = await startup("soite-fsc-2020", at=hel("2020-09-01 09:00"))
+    assert result.period == "1.7.2020–31.12.2022"
+    assert stage(seeded, "soite-fsc-2020") == Stage.STARTED
+    wait_for(mail_sink, 12)
+    assert any(m.subject.startswith("Hanke käynnistynyt") for m in mail_sink.mails)
+
+
+async def test_undelivered_mail_stays_pending_in_the_outbox(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRANTFLOW_EMAIL_URL", "mailto://127.0.0.1:9?from=grantflow@example.fi&mode=insecure")
+    await preparation("ot-2020", deliver=["project-plan"], at=hel("2020-04-28 12:00"))
+    result = await submission("ot-2020", at=hel("2020-04-30 10:00"))
+    assert result.accepted
+    with unit_of_work(seeded) as session:
+        rows = session.exec(select(Notification)).all()
+    assert len(rows) == 2
+    assert all(r.status == DeliveryStatus.PENDING and r.attempts == 1 and r.last_error for r in rows)

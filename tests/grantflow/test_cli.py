@@ -1,0 +1,46 @@
+from pathlib import Path
+
+import yaml
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from domain.model import Application
+from grantflow.cli import app
+from grantflow.scenario import SEED
+
+runner = CliRunner()
+
+
+def applications(engine: Engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(Application)).one()
+
+
+def test_import_then_status_shows_every_call(engine: Engine) -> None:
+    imported = runner.invoke(app, ["import", str(SEED)])
+    assert imported.exit_code == 0, imported.output
+    assert "6 application(s), 3 decision(s)" in imported.output
+    status = runner.invoke(app, ["status"])
+    assert status.exit_code == 0
+    assert "Sote-rakenneuudistusta tukeva alueellinen valmistelu (ru-2020)" in status.output
+    assert "3 679 149 €" in status.output
+
+
+def test_a_bad_file_is_refused_with_a_clear_message_and_no_traceback(engine: Engine, tmp_path: Path) -> None:
+    data = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    data["applications"][2]["requested"] = "paljon"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(app, ["import", str(bad)])
+    assert result.exit_code == 1
+    assert "applications[2] soite-fsc-2020: requested: must be a number of euros, not text" in result.output
+    assert "Traceback" not in result.output
+    assert applications(engine) == 0
+
+
+def test_a_missing_file_is_refused_by_name(engine: Engine, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["import", str(tmp_path / "nowhere.yaml")])
+    assert result.exit_code == 1
+    assert "nowhere.yaml: 1 problem(s), nothing was imported" in result.output

@@ -1,0 +1,45 @@
+"""The demo end to end, as `make demo` runs it: its own process, Prefect, SQLite and SMTP server."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def demo_output(tmp_path_factory: pytest.TempPathFactory) -> str:
+    workdir = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GRANTFLOW_"))}
+    env["PREFECT_HOME"] = str(workdir / "prefect")
+    grantflow = Path(sys.executable).with_name("grantflow")
+    done = subprocess.run([str(grantflow), "demo", "--state-dir", str(workdir / "state")], cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def row(output: str, application: str) -> str:
+    return next(line for line in output.splitlines() if f"│ {application} " in line)
+
+
+def test_the_demo_shows_soite_granted_in_full_and_partially(demo_output: str) -> None:
+    assert re.search(r"1 626 897 € │ 1 626 897 € │ granted in full", row(demo_output, "soite-fsc-2020"))
+    assert re.search(r"3 679 149 € │ 2 680 000 € │ partially granted", row(demo_output, "soite-ru-2020"))
+
+
+def test_the_demo_leaves_lapland_awaiting_a_decision(demo_output: str) -> None:
+    assert "under review" in row(demo_output, "lappi-fsc-2020")
+    assert "under review" in row(demo_output, "lappi-ru-2020")
+
+
+def test_the_demo_refuses_the_late_submission(demo_output: str) -> None:
+    assert "esimerkki-ru-2020: REFUSED" in demo_output
+    assert "preparation" in row(demo_output, "esimerkki-ru-2020")
+
+
+def test_the_demo_prints_the_mail_the_smtp_server_received(demo_output: str) -> None:
+    count = int(re.search(r"E-mail received by the SMTP server \((\d+)\)", demo_output).group(1))  # type: ignore[union-attr]
+    assert count >= 30
+    assert "Myönnetty: 2 680 000 €" in demo_output

@@ -1,0 +1,56 @@
+import time
+from datetime import UTC, datetime
+
+from domain.model import Language
+from grantflow.mailsink import MailSink, free_port
+from notifications.dispatch import recipient_url, send, send_all
+from notifications.outbox import Notification
+
+
+def notification(key: str, recipient: str = "valmistelutiimi@lappi.example") -> Notification:
+    return Notification(
+        key=key,
+        application_id="lappi-fsc-2020",
+        recipient=recipient,
+        language=Language.FI,
+        subject="Hakemus vastaanotettu",
+        body="Haettu valtionavustus: 2 200 000 €\nHaku päättyy: 30.4.2020 klo 16.15\n",
+        created_at=datetime.now(UTC),
+    )
+
+
+def wait_for(sink: MailSink, count: int) -> None:
+    deadline = time.monotonic() + 5
+    while len(sink.mails) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_a_message_reaches_a_real_smtp_server_through_apprise() -> None:
+    with MailSink() as sink:
+        delivery = send(notification("k1"), sink.channel_url())
+        wait_for(sink, 1)
+    assert delivery.ok
+    (mail,) = sink.mails
+    assert mail.recipients == ["valmistelutiimi@lappi.example"]
+    assert mail.subject == "Hakemus vastaanotettu"
+    assert "Haettu valtionavustus: 2 200 000 €\nHaku päättyy: 30.4.2020 klo 16.15" in mail.body
+
+
+def test_many_messages_each_reach_their_own_recipient() -> None:
+    with MailSink() as sink:
+        deliveries = send_all([notification(f"k{i}", f"r{i}@example.org") for i in range(12)], sink.channel_url())
+        wait_for(sink, 12)
+    assert all(d.ok for d in deliveries)
+    assert sorted(r for m in sink.mails for r in m.recipients) == sorted(f"r{i}@example.org" for i in range(12))
+
+
+def test_a_server_that_is_down_gives_a_failed_delivery_with_a_reason() -> None:
+    url = f"mailto://127.0.0.1:{free_port()}?from=grantflow@example.fi&mode=insecure&format=text"
+    delivery = send(notification("k-down"), url)
+    assert not delivery.ok
+    assert delivery.error
+
+
+def test_the_recipient_replaces_any_to_in_the_channel_url() -> None:
+    url = recipient_url("mailto://127.0.0.1:25?from=a@example.org&to=old@example.org", "new@example.org")
+    assert "to=new%40example.org" in url and "old" not in url

@@ -54,3 +54,15 @@ def test_outcome_follows_from_requested_and_granted() -> None:
     assert decision_outcome(100, 100) == Outcome.FULL
     assert decision_outcome(100, 99) == Outcome.PARTIAL
     assert decision_outcome(100, 0) == Outcome.REJECTED
+
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**11), st.integers(0, 10**11)), min_size=1, max_size=8))
+def test_lines_within_their_requests_that_sum_to_the_total_are_valid(pairs: list[tuple[int, int]]) -> None:
+    requested = {str(i): max(a, b) for i, (a, b) in enumerate(pairs)}
+    granted = {str(i): min(a, b) for i, (a, b) in enumerate(pairs)}
+    assert allocation_problems("d", "lines", requested, granted, sum(granted.values())) == []
+    assert allocation_problems("d", "lines", requested, granted, sum(granted.values()) + 1) != []

@@ -62,3 +62,26 @@ def test_a_moved_deadline_keeps_its_time_of_day_across_a_dst_change() -> None:
     moved = deadline_instant(datetime(2026, 3, 28, 16, 15))
     assert (moved.date(), moved.hour, moved.minute) == (date(2026, 3, 30), 16, 15)
     assert moved.utcoffset().total_seconds() == 3 * 3600  # type: ignore[union-attr]
+
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31)))
+def test_an_act_time_deadline_is_the_first_working_day_on_or_after_the_stated_day(day: date) -> None:
+    moved = act_time_day(day)
+    assert is_working_day(moved)
+    assert day <= moved
+    assert (moved - day).days <= 5  # the longest run of days off is Christmas Eve to a weekend
+    assert all(not is_working_day(date.fromordinal(o)) for o in range(day.toordinal(), moved.toordinal()))
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2060, 12, 31)))
+def test_a_local_time_is_accepted_exactly_when_it_exists_once(moment: datetime) -> None:
+    try:
+        instant = helsinki_instant(moment)
+    except RuleViolation:
+        assert moment.month in (3, 10) and moment.weekday() == 6 and moment.hour in (3, 4)
+    else:
+        assert instant.replace(tzinfo=None) == moment

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from domain.budget import application_budget_problems
 from domain.calendar import deadline_instant
 from domain.decision import decision_problems, store_decision
-from domain.formatting import format_date
 from domain.errors import GrantflowError, RuleViolation, ValidationFailed
+from domain.formatting import format_date
 from domain.inputs import ApplicationInput, CallInput, ScenarioInput
 from domain.model import (
     Application,

@@ -14,7 +14,7 @@ from domain.decision import apply_decision
 from domain.formatting import format_date, format_money
 from domain.model import DecisionLine, DutyPhase
 from domain.store import unit_of_work
-from flows.runtime import actor, deliver_notifications, engine, instant, label_run, queue_messages
+from flows.runtime import actor, begin_stage, deliver_notifications, engine, queue_messages
 from notifications.messages import decision_messages
 
 
@@ -76,9 +76,7 @@ def decision_markdown(application_id: str) -> str:
 
 @flow(name="decision", flow_run_name="decision/{application_id}")
 async def decision(application_id: str, at: datetime | None = None) -> DecisionResult:
-    moment = instant(at)
-    with unit_of_work(engine()) as session:
-        await label_run(repo.application(session, application_id))
+    moment = await begin_stage(application_id, at)
     result = apply(application_id, moment)
     if result.notifications:
         deliver_notifications(result.notifications)

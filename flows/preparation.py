@@ -7,11 +7,10 @@ from datetime import datetime
 from prefect import flow, task
 from prefect.artifacts import acreate_markdown_artifact
 
-from domain import repository as repo
 from domain.formatting import format_instant
 from domain.preparation import Readiness, complete_duty, readiness
 from domain.store import unit_of_work
-from flows.runtime import actor, engine, instant, label_run
+from flows.runtime import actor, begin_stage, engine
 
 
 @task(name="deliver-documents")
@@ -44,9 +43,7 @@ def readiness_markdown(report: Readiness) -> str:
 @flow(name="preparation", flow_run_name="prepare/{application_id}")
 async def preparation(application_id: str, deliver: list[str] | None = None, at: datetime | None = None) -> Readiness:
     """Record delivered documents, then report what still stands between the application and submission."""
-    moment = instant(at)
-    with unit_of_work(engine()) as session:
-        await label_run(repo.application(session, application_id))
+    moment = await begin_stage(application_id, at)
     if deliver:
         deliver_documents(application_id, deliver, moment)
     report = check_readiness(application_id)

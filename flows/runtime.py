@@ -11,6 +11,7 @@ from prefect.context import FlowRunContext
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from domain import repository as repo
 from domain.model import Application
 from domain.store import make_engine, unit_of_work
 from grantflow.settings import get_settings
@@ -38,6 +39,14 @@ def instant(at: datetime | None) -> datetime:
 
 def actor() -> str:
     return get_settings().actor
+
+
+async def begin_stage(application_id: str, at: datetime | None) -> datetime:
+    """Check the application exists, tag the run with its call and applicant, and fix the step's time."""
+    moment = instant(at)
+    with unit_of_work(engine()) as session:
+        await label_run(repo.application(session, application_id))
+    return moment
 
 
 async def label_run(app: Application) -> None:

@@ -13,7 +13,7 @@ from domain.formatting import format_date, format_instant
 from domain.model import DutyPhase
 from domain.startup import start_project
 from domain.store import unit_of_work
-from flows.runtime import actor, deliver_notifications, engine, instant, label_run, queue_messages
+from flows.runtime import actor, begin_stage, deliver_notifications, engine, queue_messages
 from notifications.messages import started_messages
 
 
@@ -38,9 +38,7 @@ def start(application_id: str, at: datetime) -> StartupResult:
 
 @flow(name="startup", flow_run_name="startup/{application_id}")
 async def startup(application_id: str, at: datetime | None = None) -> StartupResult:
-    moment = instant(at)
-    with unit_of_work(engine()) as session:
-        await label_run(repo.application(session, application_id))
+    moment = await begin_stage(application_id, at)
     result = start(application_id, moment)
     deliver_notifications(result.notifications)
     text = "\n".join([f"# {result.project} started", f"Grant period {result.period}", "", "## Reporting", *(f"- {r}" for r in result.reporting)])

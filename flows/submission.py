@@ -10,9 +10,9 @@ from pydantic import BaseModel
 
 from domain import repository as repo
 from domain.errors import ValidationFailed
-from domain.submission import begin_review, submit_application
 from domain.store import unit_of_work
-from flows.runtime import actor, deliver_notifications, engine, instant, label_run, queue_messages
+from domain.submission import begin_review, submit_application
+from flows.runtime import actor, begin_stage, deliver_notifications, engine, instant, queue_messages
 from notifications.messages import submitted_messages
 
 
@@ -38,9 +38,7 @@ def submit(application_id: str, at: datetime) -> SubmissionResult:
 
 @flow(name="submission", flow_run_name="submit/{application_id}")
 async def submission(application_id: str, at: datetime | None = None) -> SubmissionResult:
-    moment = instant(at)
-    with unit_of_work(engine()) as session:
-        await label_run(repo.application(session, application_id))
+    moment = await begin_stage(application_id, at)
     result = submit(application_id, moment)
     if result.accepted:
         deliver_notifications(result.notifications)

@@ -26,6 +26,8 @@ from grantflow.scenario import SEED, read_scenario
 from grantflow.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="grantflow: the lifecycle of public grants.")
+db = typer.Typer(no_args_is_help=True, help="The database schema (Alembic migrations).")
+app.add_typer(db, name="db")
 # Piped output (CI logs, files) gets room for a whole table row rather than the default 80 columns.
 console = Console(width=None if sys.stdout.isatty() else 132)
 errors = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
@@ -60,6 +62,29 @@ def import_file(path: Annotated[Path, typer.Argument(help="A scenario file (YAML
     except (ValidationFailed, GrantflowError) as exc:
         raise _fail(exc) from None
     _print_import(path, summary)
+
+
+@db.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
+    """Migrate the configured database to `revision` (the newest by default)."""
+    from domain.store import make_engine
+    from grantflow.schema import current_revision, upgrade
+
+    engine = make_engine(get_settings().database_url.get_secret_value())
+    upgrade(engine, revision)
+    console.print(f"Database at revision {current_revision(engine)}.")
+
+
+@db.command("current")
+def db_current() -> None:
+    """The configured database's revision and the newest one available."""
+    from domain.store import make_engine
+    from grantflow.schema import current_revision, head_revision
+
+    current = current_revision(make_engine(get_settings().database_url.get_secret_value()))
+    head = head_revision()
+    state = "up to date" if current == head else "needs `grantflow db upgrade`"
+    console.print(f"current: {current or 'none'} · head: {head} · {state}")
 
 
 @app.command()

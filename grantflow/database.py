@@ -7,15 +7,15 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 
-import notifications.outbox  # noqa: F401  (registers the outbox table)
-from domain.store import create_schema, make_engine
+from domain.store import make_engine
+from grantflow.schema import upgrade
 
 
 def open_database(url: str) -> Engine:
-    """An engine on `url` with the schema created; a SQLite file's folder is made if missing."""
+    """An engine on `url` with the schema migrated to head; a SQLite file's folder is made if missing."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
     engine = make_engine(url)
-    create_schema(engine)
+    upgrade(engine)
     return engine

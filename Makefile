@@ -14,8 +14,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/grantflow demo
 
+# The suite runs on SQLite, then on PostgreSQL (GRANTFLOW_TEST_POSTGRES_URL, default the local
+# server's `test` database); GRANTFLOW_TEST_POSTGRES_URL=none says there is no PostgreSQL here.
 test: $(STAMP)
 	$(VENV)/bin/pytest
+	@if [ "$${GRANTFLOW_TEST_POSTGRES_URL:-}" = "none" ]; then \
+		echo "PostgreSQL pass skipped: GRANTFLOW_TEST_POSTGRES_URL=none"; \
+	else \
+		GRANTFLOW_TEST_BACKEND=postgresql $(VENV)/bin/pytest -m "not sqlite_only"; \
+	fi
 
 clean:
 	rm -rf $(VENV) .grantflow .pytest_cache

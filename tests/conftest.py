@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +17,10 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.pop("PREFECT_API_URL", None)
 
 import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from domain.importing import import_scenario
@@ -27,11 +32,36 @@ from grantflow.scenario import SEED, read_scenario
 IMPORTED_AT = datetime(2020, 1, 2, 9, 0, tzinfo=UTC)
 
 
+# The suite runs on SQLite unless GRANTFLOW_TEST_BACKEND=postgresql; .ci/run runs it on both.
+BACKEND = os.environ.get("GRANTFLOW_TEST_BACKEND", "sqlite")
+POSTGRES_ADMIN_URL = os.environ.get("GRANTFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def _postgres_database() -> Iterator[str]:
+    """A database of its own for one test, so tests never see each other's rows."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    name = f"grantflow_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    if BACKEND == "postgresql":
+        with _postgres_database() as url:
+            monkeypatch.setenv("GRANTFLOW_DATABASE_URL", url)
+            yield url
+        return
     url = f"sqlite:///{tmp_path / 'grantflow.db'}"
     monkeypatch.setenv("GRANTFLOW_DATABASE_URL", url)
-    return url
+    yield url
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import insert
+from sqlmodel import Session, SQLModel, col, select
 
 from domain.budget import application_budget_problems
 from domain.calendar import deadline_instant
@@ -29,6 +30,25 @@ from domain.model import (
 )
 from domain.money import to_cents
 
+_CHUNK = 1000
+
+
+def _bulk_insert(session: Session, table: type[SQLModel], rows: list[SQLModel]) -> None:
+    if rows:
+        session.execute(insert(table), [row.model_dump(exclude_none=True) for row in rows])
+
+
+def _stored_parts(session: Session, plan: _Plan, application_ids: list[str]) -> None:
+    """Replace planned sub-areas and participants by the stored rows, which carry the ids decisions refer to."""
+    for start in range(0, len(application_ids), _CHUNK):
+        chunk = application_ids[start : start + _CHUNK]
+        for app_id in chunk:
+            plan.sub_areas[app_id], plan.participants[app_id] = [], []
+        for sub in session.exec(select(SubArea).where(col(SubArea.application_id).in_(chunk))):
+            plan.sub_areas[sub.application_id].append(sub)
+        for participant in session.exec(select(Participant).where(col(Participant.application_id).in_(chunk))):
+            plan.participants[participant.application_id].append(participant)
+
 
 @dataclass
 class ImportSummary:
@@ -49,7 +69,7 @@ class _Plan:
     contacts: dict[str, Contact] = field(default_factory=dict)
     calls: dict[str, Call] = field(default_factory=dict)
     officers: dict[str, str] = field(default_factory=dict)
-    shares: list[CalculatedShare] = field(default_factory=list)
+    shares: dict[tuple[str, str], CalculatedShare] = field(default_factory=dict)
     applications: dict[str, Application] = field(default_factory=dict)
     sub_areas: dict[str, list[SubArea]] = field(default_factory=dict)
     participants: dict[str, list[Participant]] = field(default_factory=dict)
@@ -93,8 +113,9 @@ def _plan_reference_data(session: Session, scenario: ScenarioInput, plan: _Plan)
     ):
         for dup in _duplicates(r.id for r in records):
             problem(RuleViolation("id", f"{dup!r} appears more than once in the file", record=section))
+        existing = _existing_ids(session, table, [r.id for r in records])
         for index, r in enumerate(records):
-            if session.get(table, r.id) is not None:
+            if r.id in existing:
                 problem(RuleViolation("id", f"{r.id!r} already exists in the database", record=f"{section}[{index}] {r.id}"))
 
     for p in scenario.programmes:
@@ -107,6 +128,15 @@ def _plan_reference_data(session: Session, scenario: ScenarioInput, plan: _Plan)
             plan.contacts[c.email] = Contact(organisation_id=o.id, role=c.role, email=c.email, language=c.language)
     for index, c in enumerate(scenario.calls):
         _plan_call(session, c, f"calls[{index}] {c.id}", plan)
+
+
+def _existing_ids(session: Session, table: type[SQLModel], ids: list[str]) -> set[str]:
+    """Which of `ids` the database holds, asked in chunks rather than one query per record."""
+    key = table.id  # type: ignore[attr-defined]
+    found: set[str] = set()
+    for start in range(0, len(ids), _CHUNK):
+        found.update(session.exec(select(key).where(key.in_(ids[start : start + _CHUNK]))))
+    return found
 
 
 def _existing_contact(session: Session, email: str) -> Contact | None:
@@ -137,9 +167,8 @@ def _plan_call(session: Session, c: CallInput, record: str, plan: _Plan) -> None
     )
     if c.officer:
         plan.officers[c.id] = c.officer
-    plan.shares += [
-        CalculatedShare(call_id=c.id, organisation_id=org, amount_cents=to_cents(amount)) for org, amount in c.calculated_shares.items()
-    ]
+    for org, amount in c.calculated_shares.items():
+        plan.shares[(c.id, org)] = CalculatedShare(call_id=c.id, organisation_id=org, amount_cents=to_cents(amount))
 
 
 def _deadline(stated: datetime, field_name: str, record: str, plan: _Plan) -> datetime:
@@ -197,7 +226,8 @@ def _plan_application(session: Session, a: ApplicationInput, record: str, plan: 
         due_at = _deadline(d.due, f"documents[{d.kind}].due", record, plan)
         plan.duties.append(Duty(application_id=a.id, kind=d.kind, title=d.title, phase=d.phase, due_at=due_at, done_at=d.done))
     if call is not None:
-        share = next((s.amount_cents for s in plan.shares if s.call_id == call.id and s.organisation_id == a.applicant), None)
+        planned = plan.shares.get((call.id, a.applicant))
+        share = planned.amount_cents if planned else None
         if share is None and call.id not in plan.calls:
             existing = session.get(CalculatedShare, (call.id, a.applicant))
             share = existing.amount_cents if existing else None
@@ -239,12 +269,15 @@ def _store(session: Session, scenario: ScenarioInput, plan: _Plan, *, at: dateti
         plan.calls[call_id].officer_contact_id = officer.id if officer else None
     session.add_all(plan.calls.values())
     session.flush()
-    session.add_all(plan.shares)
-    session.add_all(plan.applications.values())
+    session.add_all(plan.shares.values())
     session.flush()
-    for rows in (*plan.sub_areas.values(), *plan.participants.values(), plan.workshops, plan.duties):
-        session.add_all(rows)
-    session.flush()
+    # Bulk inserts: a country's worth of applications in one transaction without per-row ORM work.
+    _bulk_insert(session, Application, list(plan.applications.values()))
+    _bulk_insert(session, SubArea, [s for rows in plan.sub_areas.values() for s in rows])
+    _bulk_insert(session, Participant, [p for rows in plan.participants.values() for p in rows])
+    _bulk_insert(session, Workshop, plan.workshops)
+    _bulk_insert(session, Duty, plan.duties)
+    _stored_parts(session, plan, [d.application for d in scenario.decisions])
     for d in scenario.decisions:
         app = plan.applications[d.application]
         store_decision(session, d, app, plan.sub_areas[app.id], plan.participants[app.id], at=at, actor=actor)

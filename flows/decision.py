@@ -14,8 +14,9 @@ from domain.decision import apply_decision
 from domain.formatting import format_date, format_money
 from domain.model import DecisionLine, DutyPhase
 from domain.store import unit_of_work
-from flows.runtime import actor, begin_stage, deliver_notifications, engine, queue_messages
+from flows.runtime import actor, begin_stage, deliver_notifications, engine
 from notifications.messages import decision_messages
+from notifications.outbox import enqueue
 
 
 class DecisionResult(BaseModel):
@@ -36,7 +37,7 @@ def apply(application_id: str, at: datetime) -> DecisionResult:
         if event is not None:
             decision = repo.decision_of(session, application_id)
             assert decision is not None
-            keys = queue_messages(session, decision_messages(session, app, decision), at)
+            keys = enqueue(session, decision_messages(session, app, decision), at=at)
         return DecisionResult(
             application_id=application_id, applied=event is not None, stage=app.stage.value, summary=decision_markdown(application_id), notifications=keys
         )

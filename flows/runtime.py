@@ -9,14 +9,13 @@ from prefect import get_run_logger, task
 from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from domain import repository as repo
 from domain.model import Application
 from domain.store import make_engine, unit_of_work
 from grantflow.settings import get_settings
 from notifications.dispatch import Delivery, send_all
-from notifications.outbox import DeliveryStatus, Notification, OutgoingMessage, enqueue, pending
+from notifications.outbox import DeliveryStatus, Notification, pending
 
 
 @lru_cache(maxsize=4)
@@ -57,11 +56,6 @@ async def label_run(app: Application) -> None:
     tags = sorted({*context.flow_run.tags, f"call:{app.call_id}", f"applicant:{app.applicant_id}"})
     async with get_client() as client:
         await client.update_flow_run(context.flow_run.id, tags=tags)
-
-
-def queue_messages(session: Session, messages: list[OutgoingMessage], at: datetime) -> list[str]:
-    """Put messages in the outbox within the caller's transaction, so a change and its notice commit together."""
-    return enqueue(session, messages, at=at)
 
 
 @task(name="deliver-notifications")

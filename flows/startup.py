@@ -13,8 +13,9 @@ from domain.formatting import format_date, format_instant
 from domain.model import DutyPhase
 from domain.startup import start_project
 from domain.store import unit_of_work
-from flows.runtime import actor, begin_stage, deliver_notifications, engine, queue_messages
+from flows.runtime import actor, begin_stage, deliver_notifications, engine
 from notifications.messages import started_messages
+from notifications.outbox import enqueue
 
 
 class StartupResult(BaseModel):
@@ -30,7 +31,7 @@ def start(application_id: str, at: datetime) -> StartupResult:
     with unit_of_work(engine()) as session:
         project, _ = start_project(session, application_id, at=at, actor=actor())
         app = repo.application(session, application_id)
-        keys = queue_messages(session, started_messages(session, app, project, at), at)
+        keys = enqueue(session, started_messages(session, app, project, at), at=at)
         reporting = [f"{d.title}: {format_instant(d.due_at)}" for d in repo.duties(session, app.id, DutyPhase.REPORTING)]
         period = f"{format_date(project.period_start)}–{format_date(project.period_end)}"
         return StartupResult(application_id=app.id, project=project.name, period=period, reporting=reporting, notifications=keys)

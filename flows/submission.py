@@ -12,8 +12,9 @@ from domain import repository as repo
 from domain.errors import ValidationFailed
 from domain.store import unit_of_work
 from domain.submission import begin_review, submit_application
-from flows.runtime import actor, begin_stage, deliver_notifications, engine, instant, queue_messages
+from flows.runtime import actor, begin_stage, deliver_notifications, engine, instant
 from notifications.messages import submitted_messages
+from notifications.outbox import enqueue
 
 
 class SubmissionResult(BaseModel):
@@ -30,7 +31,7 @@ def submit(application_id: str, at: datetime) -> SubmissionResult:
         with unit_of_work(engine()) as session:
             submit_application(session, application_id, at=at, actor=actor())
             app = repo.application(session, application_id)
-            keys = queue_messages(session, submitted_messages(session, app, at), at)
+            keys = enqueue(session, submitted_messages(session, app, at), at=at)
     except ValidationFailed as refused:
         return SubmissionResult(application_id=application_id, accepted=False, problems=[p.message for p in refused.problems])
     return SubmissionResult(application_id=application_id, accepted=True, notifications=keys)

@@ -34,11 +34,17 @@ class Problem(GrantflowError):
     """One problem found while validating a batch of records (kept to report them all at once)."""
 
 
+# A message lists this many problems; a file with a million bad records says how many more there are.
+SHOWN_PROBLEMS = 50
+
+
 class ValidationFailed(Exception):
     """A batch (a scenario file, a command's input) had problems; nothing was stored."""
 
     def __init__(self, source: str, problems: list[GrantflowError], *, outcome: str = "nothing was changed") -> None:
         self.source = source
         self.problems = problems
-        lines = "\n".join(f"  - {p.message}" for p in problems)
-        super().__init__(f"{source}: {len(problems)} problem(s), {outcome}:\n{lines}")
+        shown = "\n".join(f"  - {p.message}" for p in problems[:SHOWN_PROBLEMS])
+        if len(problems) > SHOWN_PROBLEMS:
+            shown += f"\n  … and {len(problems) - SHOWN_PROBLEMS} more"
+        super().__init__(f"{source}: {len(problems)} problem(s), {outcome}:\n{shown}")

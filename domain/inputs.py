@@ -157,6 +157,14 @@ class DecisionInput(Record):
     decided_at: Instant
     decided_by: Text
 
+    @model_validator(mode="after")
+    def _one_line_per_part(self) -> Self:
+        for name, keys in (("lines", [str(line.sub_area) for line in self.lines]), ("shares", [s.organisation for s in self.shares])):
+            repeated = sorted({key for key in keys if keys.count(key) > 1})
+            if repeated:
+                raise ValueError(f"{name}: {', '.join(repeated)} appear(s) more than once")
+        return self
+
 
 class ScenarioInput(Record):
     programmes: list[ProgrammeInput] = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
@@ -22,15 +22,14 @@ def _number_not_text(value: Any) -> Any:
 
 
 def _exact_euros(value: Decimal) -> Decimal:
-    try:
-        if value != value.quantize(CENT):
-            raise ValueError("must have at most two decimals (whole cents)")
-    except InvalidOperation as exc:
-        raise ValueError("must be a finite amount of euros") from exc
+    if not value.is_finite():
+        raise ValueError("must be a finite amount of euros")
     if value < 0:
         raise ValueError("must not be negative")
     if value > MAX_EUROS:
         raise ValueError(f"must be at most {MAX_EUROS} euros")
+    if value != value.quantize(CENT):
+        raise ValueError("must have at most two decimals (whole cents)")
     return value
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,11 +31,19 @@ from domain.model import (
 from domain.money import to_cents
 
 _CHUNK = 1000
+# Called as (phase, done, total) while a large import is checked and stored.
+Progress = Callable[[str, int, int], None]
 
 
-def _bulk_insert(session: Session, table: type[SQLModel], rows: list[SQLModel]) -> None:
-    if rows:
-        session.execute(insert(table), [row.model_dump(exclude_none=True) for row in rows])
+def _silent(phase: str, done: int, total: int) -> None:
+    pass
+
+
+def _bulk_insert(session: Session, table: type[SQLModel], rows: list[SQLModel], report: Progress) -> None:
+    for start in range(0, len(rows), 5 * _CHUNK):
+        chunk = rows[start : start + 5 * _CHUNK]
+        session.execute(insert(table), [row.model_dump(exclude_none=True) for row in chunk])
+        report(f"storing {table.__tablename__}", start + len(chunk), len(rows))
 
 
 def _stored_parts(session: Session, plan: _Plan, application_ids: list[str]) -> None:
@@ -79,16 +87,23 @@ class _Plan:
     moved: list[str] = field(default_factory=list)
 
 
-def import_scenario(session: Session, scenario: ScenarioInput, *, source: str, at: datetime, actor: str) -> ImportSummary:
+def import_scenario(
+    session: Session, scenario: ScenarioInput, *, source: str, at: datetime, actor: str, progress: Progress | None = None
+) -> ImportSummary:
     """Check the whole scenario, then store it in the caller's transaction; any problem stores nothing."""
+    report = progress or _silent
     plan = _Plan()
     _plan_reference_data(session, scenario, plan)
+    total = len(scenario.applications)
     for index, app in enumerate(scenario.applications):
         _plan_application(session, app, f"applications[{index}] {app.id}", plan)
+        if index % _CHUNK == _CHUNK - 1:
+            report("checking", index + 1, total)
+    report("checking", total, total)
     _check_decisions(session, scenario, plan)
     if plan.problems:
         raise ValidationFailed(source, plan.problems, outcome="nothing was imported")
-    _store(session, scenario, plan, at=at, actor=actor)
+    _store(session, scenario, plan, at=at, actor=actor, report=report)
     return ImportSummary(
         programmes=len(plan.programmes),
         organisations=len(plan.organisations),
@@ -258,7 +273,7 @@ def _check_decisions(session: Session, scenario: ScenarioInput, plan: _Plan) -> 
             problem(RuleViolation(p.field, p.rule, record=record))
 
 
-def _store(session: Session, scenario: ScenarioInput, plan: _Plan, *, at: datetime, actor: str) -> None:
+def _store(session: Session, scenario: ScenarioInput, plan: _Plan, *, at: datetime, actor: str, report: Progress) -> None:
     session.add_all(plan.programmes.values())
     session.add_all(plan.organisations.values())
     session.flush()
@@ -272,11 +287,11 @@ def _store(session: Session, scenario: ScenarioInput, plan: _Plan, *, at: dateti
     session.add_all(plan.shares.values())
     session.flush()
     # Bulk inserts: a country's worth of applications in one transaction without per-row ORM work.
-    _bulk_insert(session, Application, list(plan.applications.values()))
-    _bulk_insert(session, SubArea, [s for rows in plan.sub_areas.values() for s in rows])
-    _bulk_insert(session, Participant, [p for rows in plan.participants.values() for p in rows])
-    _bulk_insert(session, Workshop, plan.workshops)
-    _bulk_insert(session, Duty, plan.duties)
+    _bulk_insert(session, Application, list(plan.applications.values()), report)
+    _bulk_insert(session, SubArea, [s for rows in plan.sub_areas.values() for s in rows], report)
+    _bulk_insert(session, Participant, [p for rows in plan.participants.values() for p in rows], report)
+    _bulk_insert(session, Workshop, plan.workshops, report)
+    _bulk_insert(session, Duty, plan.duties, report)
     _stored_parts(session, plan, [d.application for d in scenario.decisions])
     for d in scenario.decisions:
         app = plan.applications[d.application]

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from domain.errors import GrantflowError, ValidationFailed
 from domain.formatting import format_date
@@ -38,11 +39,24 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _import(url: str, path: Path) -> ImportSummary:
-    scenario = read_scenario(path)
-    engine = open_database(url)
-    with unit_of_work(engine) as session:
-        return import_scenario(session, scenario, source=str(path), at=datetime.now(UTC), actor=get_settings().actor)
+def _import(url: str, path: Path, *, show_progress: bool = False) -> ImportSummary:
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=errors, transient=True, disable=not show_progress,
+    ) as bar:
+        reading = bar.add_task(f"reading {path.name}", total=None)
+        scenario = read_scenario(path)
+        bar.remove_task(reading)
+        engine = open_database(url)
+        tasks: dict[str, TaskID] = {}
+
+        def report(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done)
+
+        with unit_of_work(engine) as session:
+            return import_scenario(session, scenario, source=str(path), at=datetime.now(UTC), actor=get_settings().actor, progress=report)
 
 
 def _print_import(path: Path, summary: ImportSummary) -> None:
@@ -58,7 +72,7 @@ def _print_import(path: Path, summary: ImportSummary) -> None:
 def import_file(path: Annotated[Path, typer.Argument(help="A scenario file (YAML); see docs/scenario-format.md")]) -> None:
     """Validate a whole scenario file, then import all of it or nothing."""
     try:
-        summary = _import(get_settings().database_url.get_secret_value(), path)
+        summary = _import(get_settings().database_url.get_secret_value(), path, show_progress=True)
     except (ValidationFailed, GrantflowError) as exc:
         raise _fail(exc) from None
     _print_import(path, summary)

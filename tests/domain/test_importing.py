@@ -109,3 +109,15 @@ def test_file_level_problems_name_the_file(tmp_path: Path) -> None:
         parse_scenario(b"calls: [", source="broken.yaml")
     with pytest.raises(ValidationFailed, match="calls\\[0\\]: colour: is not a known field"):
         parse_scenario(b"calls: [{colour: red}]", source="odd.yaml")
+
+
+def test_an_import_reports_its_progress_through_checking_and_storing(engine: Engine) -> None:
+    seen: dict[str, tuple[int, int]] = {}
+    with unit_of_work(engine) as session:
+        import_scenario(
+            session, parse_scenario(SEED.read_bytes(), source="seed.yaml"), source="seed.yaml", at=IMPORTED_AT, actor="test",
+            progress=lambda phase, done, total: seen.__setitem__(phase, (done, total)),
+        )
+    assert seen["checking"] == (6, 6)
+    assert seen["storing application"] == (6, 6)
+    assert seen["storing subarea"] == (11, 11)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -15,10 +18,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import SQLAlchemyError
 
 from domain.errors import GrantflowError, ValidationFailed
 from domain.formatting import format_date
 from domain.importing import ImportSummary, import_scenario
+from domain.redaction import redact
 from domain.status import call_statuses
 from domain.store import unit_of_work
 from grantflow.database import open_database
@@ -35,8 +40,18 @@ errors = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+    errors.print(f"[bold red]error:[/] {escape(redact(str(exc), get_settings().secrets()))}", highlight=False)
     return typer.Exit(code=1)
+
+
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """A database that cannot be reached or used is a clear one-line error, not a traceback."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise _fail(RuntimeError(f"database: cannot be used: {cause}")) from None
 
 
 def _import(url: str, path: Path, *, show_progress: bool = False) -> ImportSummary:
@@ -72,7 +87,8 @@ def _print_import(path: Path, summary: ImportSummary) -> None:
 def import_file(path: Annotated[Path, typer.Argument(help="A scenario file (YAML); see docs/scenario-format.md")]) -> None:
     """Validate a whole scenario file, then import all of it or nothing."""
     try:
-        summary = _import(get_settings().database_url.get_secret_value(), path, show_progress=True)
+        with _database_errors():
+            summary = _import(get_settings().database_url.get_secret_value(), path, show_progress=True)
     except (ValidationFailed, GrantflowError) as exc:
         raise _fail(exc) from None
     _print_import(path, summary)
@@ -84,9 +100,10 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
     from domain.store import make_engine
     from grantflow.schema import current_revision, upgrade
 
-    engine = make_engine(get_settings().database_url.get_secret_value())
-    upgrade(engine, revision)
-    console.print(f"Database at revision {current_revision(engine)}.")
+    with _database_errors():
+        engine = make_engine(get_settings().database_url.get_secret_value())
+        upgrade(engine, revision)
+        console.print(f"Database at revision {current_revision(engine)}.")
 
 
 @db.command("current")
@@ -95,7 +112,8 @@ def db_current() -> None:
     from domain.store import make_engine
     from grantflow.schema import current_revision, head_revision
 
-    current = current_revision(make_engine(get_settings().database_url.get_secret_value()))
+    with _database_errors():
+        current = current_revision(make_engine(get_settings().database_url.get_secret_value()))
     head = head_revision()
     state = "up to date" if current == head else "needs `grantflow db upgrade`"
     console.print(f"current: {current or 'none'} · head: {head} · {state}")
@@ -104,9 +122,10 @@ def db_current() -> None:
 @app.command()
 def status() -> None:
     """Every call's applications: applicant, requested, granted, stage."""
-    engine = open_database(get_settings().database_url.get_secret_value())
-    with unit_of_work(engine) as session:
-        calls = call_statuses(session)
+    with _database_errors():
+        engine = open_database(get_settings().database_url.get_secret_value())
+        with unit_of_work(engine) as session:
+            calls = call_statuses(session)
     if not calls:
         console.print("No calls yet: import a scenario with `grantflow import FILE`.")
     for call in calls:
@@ -145,7 +164,9 @@ def demo(
     database.unlink(missing_ok=True)
     url = f"sqlite:///{database}"
     os.environ["GRANTFLOW_DATABASE_URL"] = url
-    with MailSink() as sink:
+    # The demo's mail server asks for a password like a real one, so the password must stay out of every output.
+    password = os.environ.get("GRANTFLOW_DEMO_SMTP_PASSWORD") or secrets.token_urlsafe(16)
+    with MailSink(login=("grantflow", password)) as sink:
         os.environ["GRANTFLOW_EMAIL_URL"] = sink.channel_url()
         console.print(Panel(f"grantflow demo · database {database} · SMTP server 127.0.0.1:{sink.port}", expand=False))
         _print_import(SEED, _import(url, SEED))

@@ -8,8 +8,10 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from types import TracebackType
 from typing import Any
+from urllib.parse import quote
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from pydantic import BaseModel
 
 
@@ -44,6 +46,15 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+class _Authenticator:
+    def __init__(self, user: str, password: str) -> None:
+        self.user, self.password = user.encode(), password.encode()
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (self.user, self.password)
+        return AuthResult(success=ok)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -53,10 +64,15 @@ def free_port() -> int:
 class MailSink:
     """`with MailSink() as sink:` runs an SMTP server on 127.0.0.1; `sink.mails` is what arrived."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, *, login: tuple[str, str] | None = None) -> None:
         self.port = port or free_port()
+        self.login = login
         self._handler = _Handler()
-        self._controller = Controller(self._handler, hostname="127.0.0.1", port=self.port)
+        auth: dict[str, Any] = {}
+        if login is not None:
+            # Loopback only, so plain AUTH without TLS is acceptable; a real server would demand TLS.
+            auth = {"authenticator": _Authenticator(*login), "auth_required": True, "auth_require_tls": False}
+        self._controller = Controller(self._handler, hostname="127.0.0.1", port=self.port, **auth)
 
     @property
     def mails(self) -> list[ReceivedMail]:
@@ -64,8 +80,9 @@ class MailSink:
             return list(self._handler.mails)
 
     def channel_url(self, sender: str = "grantflow@example.fi") -> str:
-        """An Apprise e-mail URL that delivers here without TLS."""
-        return f"mailto://127.0.0.1:{self.port}?from={sender}&mode=insecure&format=text"
+        """An Apprise e-mail URL that delivers here without TLS, logging in when the server asks for it."""
+        userinfo = f"{quote(self.login[0], safe='')}:{quote(self.login[1], safe='')}@" if self.login else ""
+        return f"mailto://{userinfo}127.0.0.1:{self.port}?from={sender}&mode=insecure&format=text"
 
     def start(self) -> MailSink:
         self._controller.start()

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import apprise
 from pydantic import BaseModel
 
+from domain.redaction import redact, url_secrets
 from notifications.outbox import Notification
 
 
@@ -34,7 +35,7 @@ def send(notification: Notification, channel_url: str) -> Delivery:
         if not notifier.add(recipient_url(channel_url, notification.recipient)):
             return Delivery(key=notification.key, ok=False, error="the notification channel URL is not valid")
         ok = bool(notifier.notify(title=notification.subject, body=notification.body))
-        error = None if ok else (_last_line(log.getvalue()) or "delivery failed")
+        error = None if ok else redact(_last_line(log.getvalue()) or "delivery failed", url_secrets(channel_url))
     return Delivery(key=notification.key, ok=ok, error=error)
 
 

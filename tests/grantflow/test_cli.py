@@ -44,3 +44,11 @@ def test_a_missing_file_is_refused_by_name(engine: Engine, tmp_path: Path) -> No
     result = runner.invoke(app, ["import", str(tmp_path / "nowhere.yaml")])
     assert result.exit_code == 1
     assert "nowhere.yaml: 1 problem(s), nothing was imported" in result.output
+
+
+def test_an_unreachable_database_is_a_clear_error_without_its_password(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("GRANTFLOW_DATABASE_URL", "postgresql+psycopg://grantflow:planted-pw-31@127.0.0.1:1/grantflow")
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 1
+    assert "database: cannot be used" in result.output
+    assert "planted-pw-31" not in result.output and "Traceback" not in result.output

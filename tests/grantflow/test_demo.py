@@ -11,15 +11,25 @@ import pytest
 pytestmark = pytest.mark.sqlite_only
 
 
+# The demo's SMTP server asks for this password; it must appear nowhere the demo prints or stores.
+PLANTED_SECRET = "planted-Salasana-4f1c9e"
+
+
 @pytest.fixture(scope="module")
-def demo_output(tmp_path_factory: pytest.TempPathFactory) -> str:
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     workdir = tmp_path_factory.mktemp("demo")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GRANTFLOW_"))}
     env["PREFECT_HOME"] = str(workdir / "prefect")
+    env["GRANTFLOW_DEMO_SMTP_PASSWORD"] = PLANTED_SECRET
     grantflow = Path(sys.executable).with_name("grantflow")
     done = subprocess.run([str(grantflow), "demo", "--state-dir", str(workdir / "state")], cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
+    return workdir, done
+
+
+@pytest.fixture(scope="module")
+def demo_output(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> str:
+    return demo_run[1].stdout
 
 
 def row(output: str, application: str) -> str:
@@ -45,3 +55,12 @@ def test_the_demo_prints_the_mail_the_smtp_server_received(demo_output: str) -> 
     count = int(re.search(r"E-mail received by the SMTP server \((\d+)\)", demo_output).group(1))  # type: ignore[union-attr]
     assert count >= 30
     assert "Myönnetty: 2 680 000 €" in demo_output
+
+
+def test_the_demo_prints_and_stores_no_secret(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    workdir, done = demo_run
+    assert PLANTED_SECRET not in done.stdout + done.stderr
+    stored = [path for path in workdir.rglob("*") if path.is_file()]
+    assert any(path.name == "grantflow.db" for path in stored)
+    assert any(path.suffix == ".db" and "prefect" in str(path) for path in stored)  # the runs, logs and artifacts
+    assert [path for path in stored if PLANTED_SECRET.encode() in path.read_bytes()] == []

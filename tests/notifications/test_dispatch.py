@@ -54,3 +54,19 @@ def test_a_server_that_is_down_gives_a_failed_delivery_with_a_reason() -> None:
 def test_the_recipient_replaces_any_to_in_the_channel_url() -> None:
     url = recipient_url("mailto://127.0.0.1:25?from=a@example.org&to=old@example.org", "new@example.org")
     assert "to=new%40example.org" in url and "old" not in url
+
+
+def test_a_server_asking_for_a_password_takes_the_right_one_only() -> None:
+    with MailSink(login=("grantflow", "oikea-salasana")) as sink:
+        good = send(notification("k-good"), sink.channel_url())
+        wrong = send(notification("k-wrong"), sink.channel_url().replace("oikea-salasana", "vaara-salasana"))
+        wait_for(sink, 1)
+    assert good.ok and not wrong.ok
+    assert len(sink.mails) == 1
+
+
+def test_a_failed_delivery_never_carries_the_channel_password() -> None:
+    url = f"mailto://grantflow:planted-secret-77@127.0.0.1:{free_port()}?from=grantflow@example.fi&mode=insecure"
+    delivery = send(notification("k-secret"), url)
+    assert not delivery.ok and delivery.error
+    assert "planted-secret-77" not in delivery.error

@@ -1,6 +1,8 @@
 import time
 from datetime import UTC, datetime
 
+import pytest
+
 from domain.model import Language
 from grantflow.mailsink import MailSink, free_port
 from notifications.dispatch import recipient_url, send, send_all
@@ -56,6 +58,7 @@ def test_the_recipient_replaces_any_to_in_the_channel_url() -> None:
     assert "to=new%40example.org" in url and "old" not in url
 
 
+@pytest.mark.sqlite_only  # no database involved; the refused login takes the server ~15 s
 def test_a_server_asking_for_a_password_takes_the_right_one_only() -> None:
     with MailSink(login=("grantflow", "oikea-salasana")) as sink:
         good = send(notification("k-good"), sink.channel_url())

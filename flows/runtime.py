@@ -24,7 +24,7 @@ def _engine(url: str) -> Engine:
 
 
 def engine() -> Engine:
-    return _engine(get_settings().database_url.get_secret_value())
+    return _engine(get_settings().database())
 
 
 def instant(at: datetime | None) -> datetime:
@@ -62,13 +62,13 @@ async def label_run(app: Application) -> None:
 def deliver_notifications(keys: list[str]) -> list[Delivery]:
     """Send the outbox rows `keys` through Apprise and record each result; unsent rows stay pending."""
     logger = get_run_logger()
-    channel = get_settings().email_url
+    channel = get_settings().email_channel()
     if channel is None:
         logger.warning("No e-mail channel is configured (GRANTFLOW_EMAIL_URL); %d message(s) stay in the outbox", len(keys))
         return []
     with unit_of_work(engine()) as session:
         rows = pending(session, keys)
-    deliveries = send_all(rows, channel.get_secret_value())
+    deliveries = send_all(rows, channel)
     results = {d.key: d for d in deliveries}
     with unit_of_work(engine()) as session:
         for row in rows:

@@ -20,6 +20,7 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
 
+from domain.calendar import helsinki_instant
 from domain.errors import GrantflowError, ValidationFailed
 from domain.formatting import format_date
 from domain.importing import ImportSummary, import_scenario
@@ -40,7 +41,7 @@ errors = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {escape(redact(str(exc), get_settings().secrets()))}", highlight=False)
+    errors.print(f"[bold red]error:[/] {escape(redact(str(exc), get_settings().secrets()))}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
 
 
@@ -88,7 +89,7 @@ def import_file(path: Annotated[Path, typer.Argument(help="A scenario file (YAML
     """Validate a whole scenario file, then import all of it or nothing."""
     try:
         with _database_errors():
-            summary = _import(get_settings().database_url.get_secret_value(), path, show_progress=True)
+            summary = _import(get_settings().database(), path, show_progress=True)
     except (ValidationFailed, GrantflowError) as exc:
         raise _fail(exc) from None
     _print_import(path, summary)
@@ -101,7 +102,7 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
     from grantflow.schema import current_revision, upgrade
 
     with _database_errors():
-        engine = make_engine(get_settings().database_url.get_secret_value())
+        engine = make_engine(get_settings().database())
         upgrade(engine, revision)
         console.print(f"Database at revision {current_revision(engine)}.")
 
@@ -113,7 +114,7 @@ def db_current() -> None:
     from grantflow.schema import current_revision, head_revision
 
     with _database_errors():
-        current = current_revision(make_engine(get_settings().database_url.get_secret_value()))
+        current = current_revision(make_engine(get_settings().database()))
     head = head_revision()
     state = "up to date" if current == head else "needs `grantflow db upgrade`"
     console.print(f"current: {current or 'none'} · head: {head} · {state}")
@@ -123,7 +124,7 @@ def db_current() -> None:
 def status() -> None:
     """Every call's applications: applicant, requested, granted, stage."""
     with _database_errors():
-        engine = open_database(get_settings().database_url.get_secret_value())
+        engine = open_database(get_settings().database())
         with unit_of_work(engine) as session:
             calls = call_statuses(session)
     if not calls:
@@ -135,13 +136,16 @@ def status() -> None:
 @app.command()
 def submit(
     application: str,
-    at: Annotated[datetime | None, typer.Option(help="When (ISO 8601 with offset); default now")] = None,
+    at: Annotated[datetime | None, typer.Option(help="When (ISO 8601; without an offset, Helsinki time); default now")] = None,
 ) -> None:
     """Submit an application through the submission flow; refused if late, incomplete or over budget."""
+    from domain import repository as repo
     from flows.submission import submission
 
     try:
-        result = asyncio.run(submission(application, at=at))
+        with _database_errors(), unit_of_work(open_database(get_settings().database())) as session:
+            repo.application(session, application)  # an unknown id is refused here, before any flow run
+        result = asyncio.run(submission(application, at=helsinki_instant(at, field="at") if at else None))
     except (GrantflowError, ValueError) as exc:
         raise _fail(exc) from None
     if not result.accepted:

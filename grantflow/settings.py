@@ -2,30 +2,53 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.redaction import url_secrets
 
+BLOCK_PREFIX = "prefect-secret:"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRANTFLOW_", env_file=".env", extra="ignore")
 
-    # SQLite by default; postgresql+psycopg://user:password@host/db for scale. May hold a password.
+    # SQLite by default; postgresql+psycopg://user:password@host/db for scale. Either secret may instead
+    # name a Prefect Secret block holding it: `prefect-secret:grantflow-database-url`.
     database_url: SecretStr = SecretStr("sqlite:///.grantflow/grantflow.db")
     # Apprise URL of the e-mail channel, e.g. mailtos://user:password@smtp.example.fi?from=grantflow@example.fi
     email_url: SecretStr | None = None
-    state_dir: Path = Path(".grantflow")
     actor: str = "grantflow"
+
+    def database(self) -> str:
+        return resolve_secret(self.database_url)
+
+    def email_channel(self) -> str | None:
+        return resolve_secret(self.email_url) if self.email_url is not None else None
 
     def secrets(self) -> list[str]:
         """Every value that must be masked wherever text could reach a person, a log or a table."""
-        found = url_secrets(self.database_url.get_secret_value())
-        if self.email_url is not None:
-            found += url_secrets(self.email_url.get_secret_value())
+        found: list[str] = []
+        for secret in (self.database_url, self.email_url):
+            if secret is not None:
+                found += url_secrets(secret.get_secret_value())
+                if is_block_reference(secret):
+                    found += url_secrets(resolve_secret(secret))
         return found
+
+
+def is_block_reference(secret: SecretStr) -> bool:
+    return secret.get_secret_value().startswith(BLOCK_PREFIX)
+
+
+def resolve_secret(secret: SecretStr) -> str:
+    """The secret's value, read from its Prefect Secret block when it names one."""
+    value = secret.get_secret_value()
+    if not value.startswith(BLOCK_PREFIX):
+        return value
+    from prefect.blocks.system import Secret  # only deployments that keep secrets in blocks pay for the import
+
+    return str(Secret.load(value.removeprefix(BLOCK_PREFIX)).get())
 
 
 def get_settings() -> Settings:

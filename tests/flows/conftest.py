@@ -1,11 +1,6 @@
-from collections.abc import Iterator
-
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 
-@pytest.fixture(scope="session", autouse=True)
-def prefect_server() -> Iterator[None]:
-    """One temporary Prefect server (its own database under PREFECT_HOME) for every flow test."""
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+@pytest.fixture(autouse=True)
+def _on_prefect_server(prefect_server: None) -> None:
+    """Every flow test runs against the session's temporary Prefect server."""

@@ -101,3 +101,16 @@ async def test_undelivered_mail_stays_pending_in_the_outbox(seeded: Engine, monk
         rows = session.exec(select(Notification)).all()
     assert len(rows) == 2
     assert all(r.status == DeliveryStatus.PENDING and r.attempts == 1 and r.last_error for r in rows)
+
+
+async def test_the_email_channel_can_live_in_a_prefect_secret_block(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect.blocks.system import Secret
+
+    with MailSink(login=("grantflow", "block-held-password")) as sink:
+        await Secret(value=sink.channel_url()).save("grantflow-email-test", overwrite=True)
+        monkeypatch.setenv("GRANTFLOW_EMAIL_URL", "prefect-secret:grantflow-email-test")
+        await preparation("ot-2020", deliver=["project-plan"], at=hel("2020-04-28 12:00"))
+        result = await submission("ot-2020", at=hel("2020-04-30 10:00"))
+        wait_for(sink, 2)
+    assert result.accepted
+    assert sorted(r for m in sink.mails for r in m.recipients) == ["ot-project@ppshp.example", "valtionavustukset@stm.example"]

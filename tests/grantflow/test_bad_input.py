@@ -138,3 +138,17 @@ def test_a_50_mb_file_of_the_wrong_shape_is_refused_by_name(engine: Engine, tmp_
     assert "big.yaml:" in result.output and "colour: is not a known field" in result.output
     assert "more" in result.output.splitlines()[-1]  # a million problems are counted, not all printed
     assert stored_rows(engine) == 0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    application=st.text(min_size=1, max_size=30).filter(lambda s: not s.startswith("-")),
+    at=st.one_of(st.text(max_size=30), st.sampled_from(["2020-04-30T16:14", "30.4.2020", "2020-13-01T00:00", "now"])),
+)
+def test_the_command_refuses_odd_values_without_a_traceback(seeded: Engine, application: str, at: str) -> None:
+    before = stored_rows(seeded)
+    result = CliRunner().invoke(app, ["submit", application, "--at", at])
+    assert result.exit_code in (1, 2)  # 1: refused by grantflow, 2: refused by the option parser
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert stored_rows(seeded) == before

@@ -52,3 +52,9 @@ def test_an_unreachable_database_is_a_clear_error_without_its_password(monkeypat
     assert result.exit_code == 1
     assert "database: cannot be used" in result.output
     assert "planted-pw-31" not in result.output and "Traceback" not in result.output
+
+
+def test_submit_reads_a_time_without_offset_as_helsinki_time_and_refuses_a_late_one(seeded: Engine, prefect_server: None) -> None:
+    result = runner.invoke(app, ["submit", "esimerkki-ru-2020", "--at", "2020-04-30T16:15:00"])
+    assert result.exit_code == 1
+    assert "closed at 30.4.2020 klo 16.15 (Suomen aikaa); 30.4.2020 klo 16.15 (Suomen aikaa) is too late" in result.output

@@ -179,6 +179,7 @@ def _plan_call(session: Session, c: CallInput, record: str, plan: _Plan) -> None
         deadline_at=deadline,
         state_share_percent=c.state_share_percent,
         appropriation_cents=to_cents(c.appropriation),
+        reminder_policy=c.reminders.model_dump(mode="json") if c.reminders else None,
     )
     if c.officer:
         plan.officers[c.id] = c.officer

@@ -12,6 +12,7 @@ from domain.calendar import helsinki_instant
 from domain.errors import RuleViolation
 from domain.model import DutyPhase, Language, OrganisationKind
 from domain.money import Euros
+from domain.reminders import ReminderPolicy
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
@@ -87,6 +88,7 @@ class CallInput(Record):
     officer: Email | None = None
     # Calculated share per applicant (laskennallinen osuus), where the call uses them.
     calculated_shares: dict[Slug, Euros] = {}
+    reminders: ReminderPolicy | None = None
 
 
 class SubAreaInput(Record):

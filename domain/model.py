@@ -90,6 +90,8 @@ class Call(SQLModel, table=True):
     state_share_percent: int
     appropriation_cents: int = Field(sa_type=CENTS)
     officer_contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    # A ReminderPolicy as JSON; none means the default policy.
+    reminder_policy: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
 
 
 class CalculatedShare(SQLModel, table=True):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
+import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -14,8 +16,12 @@ from domain.model import Language
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
+    # Claimed by one sender; a row left here by a crash is found and reported by the next sweep.
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
 
 
 class OutgoingMessage(BaseModel):
@@ -27,6 +33,11 @@ class OutgoingMessage(BaseModel):
     language: Language
     subject: str
     body: str
+    deadline_key: str | None = None
+    due_at: datetime | None = None
+    slot: str | None = None
+    planned_at: datetime | None = None
+    status: DeliveryStatus = DeliveryStatus.PENDING
 
 
 class Notification(SQLModel, table=True):
@@ -42,6 +53,18 @@ class Notification(SQLModel, table=True):
     last_error: str | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Reminders: which deadline (and which version of its due instant) and which slot before or after it.
+    deadline_key: str | None = Field(default=None, max_length=128, index=True)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    slot: str | None = Field(default=None, max_length=16)
+    planned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claim_token: str | None = Field(default=None, max_length=36)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Found claimed but unmarked after a crash: it may have been delivered once already.
+    in_doubt: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    message_id: str | None = Field(default=None, max_length=128)
+    result: list[dict[str, Any]] | None = Field(default=None, sa_type=sa.JSON)
 
 
 def enqueue(session: Session, messages: list[OutgoingMessage], *, at: datetime) -> list[str]:

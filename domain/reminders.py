@@ -1,0 +1,151 @@
+"""Reminder rules: which deadlines are live, when each reminder falls due, and which one to send now."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from sqlalchemy import and_
+from sqlmodel import Session, col, select
+
+from domain.calendar import HELSINKI, add_working_days, local_instant, next_working_day, previous_working_day
+from domain.model import Application, Call, Duty, Stage
+
+
+class DayCount(StrEnum):
+    CALENDAR = "calendar"
+    WORKING = "working"
+
+
+class ReminderPolicy(BaseModel):
+    """When a call's reminders go out; stored with the call, the default where a call sets none."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    offsets: list[int] = Field(default=[14, 7, 1], min_length=1, max_length=10)
+    days: DayCount = DayCount.CALENDAR
+    send_at: time = time(9, 0)
+    # Days after the deadline for the overdue notice; None sends none.
+    overdue_after: int | None = Field(default=1, ge=1, le=60)
+    escalate_to_officer: bool = True
+    # Delivery: attempts before a message is given up and reported, and the first wait (doubling after).
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    retry_after_minutes: int = Field(default=5, ge=1, le=1440)
+
+    @field_validator("offsets")
+    @classmethod
+    def _sensible_offsets(cls, offsets: list[int]) -> list[int]:
+        if any(o < 1 or o > 365 for o in offsets):
+            raise ValueError("each offset is a number of days from 1 to 365 before the deadline")
+        if len(set(offsets)) != len(offsets):
+            raise ValueError("offsets must not repeat")
+        return sorted(offsets, reverse=True)
+
+    @model_validator(mode="after")
+    def _local_time(self) -> Self:
+        if self.send_at.tzinfo is not None:
+            raise ValueError("send_at is Helsinki wall time, given without an offset")
+        return self
+
+
+DEFAULT_POLICY = ReminderPolicy()
+OVERDUE = "overdue"
+
+
+class Deadline(BaseModel):
+    """Something live that falls due: a call closing for an application in preparation, or an open duty."""
+
+    key: str
+    application_id: str
+    call_id: str
+    kind: Literal["call", "duty"]
+    duty_kind: str | None
+    title: str
+    due_at: datetime
+
+
+class Slot(BaseModel):
+    """One reminder of a deadline: `14d` (calendar days before), `1wd` (working days before) or `overdue`."""
+
+    name: str
+    send_at: datetime
+
+
+def slot_name(offset: int, policy: ReminderPolicy) -> str:
+    return f"{offset}{'wd' if policy.days == DayCount.WORKING else 'd'}"
+
+
+def slots(deadline: Deadline, policy: ReminderPolicy) -> list[Slot]:
+    """Every reminder a deadline gets under `policy`, earliest first; a day off moves it to the working day before."""
+    due_day = deadline.due_at.astimezone(HELSINKI).date()
+    planned: list[Slot] = []
+    for offset in policy.offsets:
+        if policy.days == DayCount.WORKING:
+            day = add_working_days(due_day, -offset)
+        else:
+            day = previous_working_day(due_day - timedelta(days=offset))
+        send_at = _at(day, policy)
+        if send_at < deadline.due_at:
+            planned.append(Slot(name=slot_name(offset, policy), send_at=send_at))
+    if policy.overdue_after is not None:
+        day = next_working_day(due_day + timedelta(days=policy.overdue_after))
+        planned.append(Slot(name=OVERDUE, send_at=_at(day, policy)))
+    return sorted(planned, key=lambda s: s.send_at)
+
+
+def _at(day: date, policy: ReminderPolicy) -> datetime:
+    return local_instant(day, policy.send_at, field="send_at")
+
+
+def due_slots(deadline: Deadline, policy: ReminderPolicy, now: datetime) -> tuple[Slot | None, list[Slot]]:
+    """The slot to send at `now` (the latest that has come), and the earlier ones it supersedes."""
+    come = [s for s in slots(deadline, policy) if s.send_at <= now]
+    before = [s for s in come if s.name != OVERDUE]
+    if any(s.name == OVERDUE for s in come):
+        return next(s for s in come if s.name == OVERDUE), before
+    if before and now < deadline.due_at:
+        return before[-1], before[:-1]
+    return None, before
+
+
+def reach(policy: ReminderPolicy) -> timedelta:
+    """How far ahead of a deadline its first reminder can fall (weekends and holidays included)."""
+    return timedelta(days=max(policy.offsets) * (2 if policy.days == DayCount.WORKING else 1) + 12)
+
+
+def policy_of(call: Call) -> ReminderPolicy:
+    return ReminderPolicy.model_validate(call.reminder_policy) if call.reminder_policy else DEFAULT_POLICY
+
+
+def live_deadlines(session: Session, now: datetime, ahead: timedelta, behind: timedelta) -> list[Deadline]:
+    """Open deadlines falling due in [now - behind, now + ahead]: the due-instant index does the selecting."""
+    low, high = now - behind, now + ahead
+    duties = session.exec(
+        select(Duty, Application)
+        .join(Application, col(Application.id) == col(Duty.application_id))
+        .where(col(Duty.done_at).is_(None), col(Duty.due_at) >= low, col(Duty.due_at) <= high)
+        .where(col(Application.stage).not_in([Stage.WITHDRAWN, Stage.REJECTED]))
+    )
+    found = [
+        Deadline(
+            key=f"duty:{duty.id}", application_id=app.id, call_id=app.call_id, kind="duty",
+            duty_kind=duty.kind, title=duty.title, due_at=duty.due_at,
+        )
+        for duty, app in duties
+    ]
+    closing = session.exec(
+        select(Call, Application)
+        .join(Application, col(Application.call_id) == col(Call.id))
+        .where(and_(col(Call.deadline_at) >= low, col(Call.deadline_at) <= high))
+        .where(col(Application.stage) == Stage.PREPARATION)
+    )
+    found += [
+        Deadline(
+            key=f"call:{call.id}:{app.id}", application_id=app.id, call_id=call.id, kind="call",
+            duty_kind=None, title=call.name, due_at=call.deadline_at,
+        )
+        for call, app in closing
+    ]
+    return found

@@ -80,6 +80,6 @@ async def decision(application_id: str, at: datetime | None = None) -> DecisionR
     moment = await begin_stage(application_id, at)
     result = apply(application_id, moment)
     if result.notifications:
-        deliver_notifications(result.notifications)
+        deliver_notifications(result.notifications, moment)
     await acreate_markdown_artifact(result.summary, key=f"decision-{application_id}", description="Decision summary")
     return result

@@ -14,8 +14,7 @@ from domain import repository as repo
 from domain.model import Application
 from domain.store import make_engine, unit_of_work
 from grantflow.settings import get_settings
-from notifications.dispatch import Delivery, send_all
-from notifications.outbox import DeliveryStatus, Notification, pending
+from notifications.delivery import DeliveryReport, deliver
 
 
 @lru_cache(maxsize=4)
@@ -59,32 +58,15 @@ async def label_run(app: Application) -> None:
 
 
 @task(name="deliver-notifications")
-def deliver_notifications(keys: list[str]) -> list[Delivery]:
-    """Send the outbox rows `keys` through Apprise and record each result; unsent rows stay pending."""
+def deliver_notifications(keys: list[str], at: datetime | None = None) -> DeliveryReport:
+    """Send the outbox rows `keys` through Apprise; each is marked as it goes, undelivered ones wait for a retry."""
     logger = get_run_logger()
     channel = get_settings().email_channel()
     if channel is None:
         logger.warning("No e-mail channel is configured (GRANTFLOW_EMAIL_URL); %d message(s) stay in the outbox", len(keys))
-        return []
-    with unit_of_work(engine()) as session:
-        rows = pending(session, keys)
-    deliveries = send_all(rows, channel)
-    results = {d.key: d for d in deliveries}
-    with unit_of_work(engine()) as session:
-        for row in rows:
-            stored = session.get(Notification, row.id)
-            if stored is None:
-                continue
-            result = results[row.key]
-            stored.attempts += 1
-            if result.ok:
-                stored.status = DeliveryStatus.SENT
-                stored.sent_at = datetime.now(UTC)
-                stored.last_error = None
-            else:
-                stored.last_error = result.error
-            session.add(stored)
-    failed = [d for d in deliveries if not d.ok]
-    if failed:
-        logger.warning("%d of %d message(s) were not delivered and stay pending: %s", len(failed), len(deliveries), failed[0].error)
-    return deliveries
+        return DeliveryReport()
+    report = deliver(engine(), channel, at or datetime.now(UTC), keys=keys)
+    if report.retrying or report.failed:
+        first = next(iter(report.errors.values()), "")
+        logger.warning("%d message(s) not delivered, kept for retry: %s", len(report.retrying) + len(report.failed), first)
+    return report

@@ -41,7 +41,7 @@ def start(application_id: str, at: datetime) -> StartupResult:
 async def startup(application_id: str, at: datetime | None = None) -> StartupResult:
     moment = await begin_stage(application_id, at)
     result = start(application_id, moment)
-    deliver_notifications(result.notifications)
+    deliver_notifications(result.notifications, moment)
     text = "\n".join([f"# {result.project} started", f"Grant period {result.period}", "", "## Reporting", *(f"- {r}" for r in result.reporting)])
     await acreate_markdown_artifact(text, key=f"startup-{application_id}", description="Project start-up")
     return result

@@ -42,7 +42,7 @@ async def submission(application_id: str, at: datetime | None = None) -> Submiss
     moment = await begin_stage(application_id, at)
     result = submit(application_id, moment)
     if result.accepted:
-        deliver_notifications(result.notifications)
+        deliver_notifications(result.notifications, moment)
         text = f"# {application_id} submitted\n\nSubmitted at {moment.isoformat()}; {len(result.notifications)} receipt(s) sent."
     else:
         get_run_logger().warning("Submission of %s refused: %s", application_id, "; ".join(result.problems))

@@ -25,6 +25,7 @@ class ReceivedMail(BaseModel):
     subject: str
     body: str
     message_id: str | None
+    message_id_headers: int
 
 
 class _Handler:
@@ -45,6 +46,7 @@ class _Handler:
                     subject=str(message.get("Subject", "")),
                     body=body,
                     message_id=message.get("Message-ID"),
+                    message_id_headers=len(message.get_all("Message-ID") or []),
                 )
             )
         return "250 Message accepted for delivery"

@@ -1,51 +1,94 @@
-"""Delivery through Apprise: a fresh Apprise object per message, bounded concurrency, results per message."""
+"""Delivery through Apprise: a fresh Apprise object per message, its per-service result kept, secrets masked."""
 
 from __future__ import annotations
 
-import logging
-from concurrent.futures import ThreadPoolExecutor
+import hashlib
+import threading
+from collections.abc import Iterator
+from email.utils import make_msgid
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import apprise
+import apprise.plugins.email.base as apprise_email
+from apprise.plugins.email.base import NotifyEmail
 from pydantic import BaseModel
 
 from domain.redaction import redact, url_secrets
 from notifications.outbox import Notification
+
+# Apprise gives every e-mail a fresh Message-ID. Each message gets one derived from its outbox key
+# instead, so a copy resent after a crash carries the same id and mail systems can tell it is one.
+# The id travels to Apprise's message builder as a header in the URL, which is taken out again.
+_ID_HEADER = "x-grantflow-message-id"
+_building = threading.local()
+_prepare_emails = NotifyEmail.prepare_emails
+
+
+def _message_id(idstring: str | None = None, domain: str | None = None) -> str:
+    return getattr(_building, "message_id", None) or make_msgid(idstring, domain)
+
+
+def _prepare_with_stable_id(*args: Any, headers: dict[str, str] | None = None, **kwargs: Any) -> Iterator[Any]:
+    kept = {k: v for k, v in (headers or {}).items() if k.lower() != _ID_HEADER}
+    wanted = next((v for k, v in (headers or {}).items() if k.lower() == _ID_HEADER), None)
+    _building.message_id = f"<{wanted}@grantflow>" if wanted else None
+    try:
+        yield from _prepare_emails(*args, headers=kept, **kwargs)
+    finally:
+        _building.message_id = None
+
+
+apprise_email.make_msgid = _message_id  # type: ignore[attr-defined]
+NotifyEmail.prepare_emails = staticmethod(_prepare_with_stable_id)  # type: ignore[method-assign]
 
 
 class Delivery(BaseModel):
     key: str
     ok: bool
     error: str | None = None
+    message_id: str | None = None
+    services: list[dict[str, Any]] = []
 
 
-def recipient_url(channel_url: str, recipient: str) -> str:
-    """The channel URL addressed to one recipient (`to=` for e-mail channels)."""
+def _message_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def stable_message_id(key: str) -> str:
+    return f"<{_message_hash(key)}@grantflow>"
+
+
+def recipient_url(channel_url: str, recipient: str, key: str | None = None) -> str:
+    """The channel URL addressed to one recipient (`to=` for e-mail channels), with the message's id."""
     parts = urlsplit(channel_url)
     if not parts.scheme.startswith("mailto"):
         return channel_url
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "to"] + [("to", recipient)]
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("to", f"+{_ID_HEADER}")] + [("to", recipient)]
+    if key is not None:
+        query.append((f"+{_ID_HEADER}", _message_hash(key)))
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def send(notification: Notification, channel_url: str) -> Delivery:
     """One message through its own Apprise object: Apprise throttles repeated sends on a shared one."""
+    secrets = url_secrets(channel_url)
+    message_id = stable_message_id(notification.key)
     notifier = apprise.Apprise()
-    with apprise.LogCapture(level=logging.WARNING) as log:
-        if not notifier.add(recipient_url(channel_url, notification.recipient)):
-            return Delivery(key=notification.key, ok=False, error="the notification channel URL is not valid")
-        ok = bool(notifier.notify(title=notification.subject, body=notification.body))
-        error = None if ok else redact(_last_line(log.getvalue()) or "delivery failed", url_secrets(channel_url))
-    return Delivery(key=notification.key, ok=ok, error=error)
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1][:500] if lines else ""
-
-
-def send_all(notifications: list[Notification], channel_url: str, *, concurrency: int = 8) -> list[Delivery]:
-    if not notifications:
-        return []
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(notifications))) as pool:
-        return list(pool.map(lambda n: send(n, channel_url), notifications))
+    if not notifier.add(recipient_url(channel_url, notification.recipient, notification.key)):
+        return Delivery(key=notification.key, ok=False, error="the notification channel URL is not valid")
+    outcome = notifier.notify(title=notification.subject, body=notification.body)
+    services = [
+        {
+            "service": result.name,
+            "status": getattr(result.status, "name", str(result.status)).lower(),
+            "attempts": len(result.attempts),
+            "seconds": round(result.elapsed, 3),
+            "log": [redact(entry.message, secrets)[:300] for entry in result.logs()][-3:],
+        }
+        for result in outcome
+    ]
+    ok = bool(outcome)
+    errors = [line for service in services for line in service["log"]]
+    error = None if ok else (errors[-1] if errors else "delivery failed")
+    return Delivery(key=notification.key, ok=ok, error=error, message_id=message_id, services=services)

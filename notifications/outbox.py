@@ -74,10 +74,3 @@ def enqueue(session: Session, messages: list[OutgoingMessage], *, at: datetime) 
     fresh = [m for m in messages if m.key not in known]
     session.add_all(Notification(**m.model_dump(), created_at=at) for m in fresh)
     return [m.key for m in fresh]
-
-
-def pending(session: Session, keys: list[str] | None = None) -> list[Notification]:
-    query = select(Notification).where(Notification.status == DeliveryStatus.PENDING)
-    if keys is not None:
-        query = query.where(col(Notification.key).in_(keys))
-    return list(session.exec(query.order_by(col(Notification.id))))

@@ -5,7 +5,7 @@ import pytest
 
 from domain.model import Language
 from grantflow.mailsink import MailSink, free_port
-from notifications.dispatch import recipient_url, send, send_all
+from notifications.dispatch import recipient_url, send, stable_message_id
 from notifications.outbox import Notification
 
 
@@ -36,11 +36,14 @@ def test_a_message_reaches_a_real_smtp_server_through_apprise() -> None:
     assert mail.recipients == ["valmistelutiimi@lappi.example"]
     assert mail.subject == "Hakemus vastaanotettu"
     assert "Haettu valtionavustus: 2 200 000 €\nHaku päättyy: 30.4.2020 klo 16.15" in mail.body
+    assert mail.message_id == delivery.message_id == stable_message_id("k1")
+    assert mail.message_id_headers == 1
+    assert delivery.services[0]["status"] == "success"
 
 
 def test_many_messages_each_reach_their_own_recipient() -> None:
     with MailSink() as sink:
-        deliveries = send_all([notification(f"k{i}", f"r{i}@example.org") for i in range(12)], sink.channel_url())
+        deliveries = [send(notification(f"k{i}", f"r{i}@example.org"), sink.channel_url()) for i in range(12)]
         wait_for(sink, 12)
     assert all(d.ok for d in deliveries)
     assert sorted(r for m in sink.mails for r in m.recipients) == sorted(f"r{i}@example.org" for i in range(12))

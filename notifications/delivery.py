@@ -1,0 +1,111 @@
+"""Delivering the outbox exactly once: claim rows atomically, send each, mark each right after its send."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from domain.store import unit_of_work
+from notifications.dispatch import Delivery, send
+from notifications.outbox import DeliveryStatus, Notification
+
+
+class RetryPolicy(BaseModel):
+    max_attempts: int = 5
+    first_retry: timedelta = timedelta(minutes=5)
+    # A row claimed longer ago than this, and never marked, was left by a sender that died.
+    lease: timedelta = timedelta(minutes=30)
+    concurrency: int = 8
+
+
+class DeliveryReport(BaseModel):
+    sent: list[str] = []
+    retrying: list[str] = []
+    failed: list[str] = []
+    in_doubt: list[str] = []
+    errors: dict[str, str] = {}
+
+
+def claim(engine: Engine, now: datetime, *, keys: list[str] | None = None) -> tuple[str, list[Notification]]:
+    """Take every sendable row for this sender in one UPDATE: two senders never hold the same row."""
+    token = str(uuid.uuid4())
+    statement = (
+        update(Notification)
+        .where(col(Notification.status) == DeliveryStatus.PENDING)
+        .where((col(Notification.next_attempt_at).is_(None)) | (col(Notification.next_attempt_at) <= now))
+        .values(status=DeliveryStatus.SENDING, claim_token=token, claimed_at=now, attempts=Notification.attempts + 1)
+    )
+    if keys is not None:
+        statement = statement.where(col(Notification.key).in_(keys))
+    with unit_of_work(engine) as session:
+        session.execute(statement)
+    with Session(engine) as session:
+        rows = list(session.exec(select(Notification).where(Notification.claim_token == token, Notification.status == DeliveryStatus.SENDING)))
+    return token, rows
+
+
+def recover_in_doubt(engine: Engine, now: datetime, policy: RetryPolicy) -> list[Notification]:
+    """Rows a dead sender claimed but never marked go back to pending, flagged: they may already have arrived."""
+    with unit_of_work(engine) as session:
+        stale = list(
+            session.exec(
+                select(Notification).where(Notification.status == DeliveryStatus.SENDING, col(Notification.claimed_at) < now - policy.lease)
+            )
+        )
+        for row in stale:
+            row.status, row.in_doubt, row.claim_token, row.next_attempt_at = DeliveryStatus.PENDING, True, None, None
+            session.add(row)
+    return stale
+
+
+def _record(engine: Engine, row: Notification, token: str, delivery: Delivery, now: datetime, policy: RetryPolicy) -> DeliveryStatus:
+    """Mark one row in its own transaction straight after its send: the duplicate window is this call."""
+    if delivery.ok:
+        status, values = DeliveryStatus.SENT, {"sent_at": now, "last_error": None, "next_attempt_at": None}
+    elif row.attempts >= policy.max_attempts:
+        status, values = DeliveryStatus.FAILED, {"last_error": delivery.error, "next_attempt_at": None}
+    else:
+        wait = policy.first_retry * 2 ** (row.attempts - 1)
+        status, values = DeliveryStatus.PENDING, {"last_error": delivery.error, "next_attempt_at": now + wait}
+    with unit_of_work(engine) as session:
+        session.execute(
+            update(Notification)
+            .where(col(Notification.id) == row.id, col(Notification.claim_token) == token)
+            .values(status=status, result=delivery.services, message_id=delivery.message_id, **values)
+        )
+    return status
+
+
+def deliver(
+    engine: Engine,
+    channel_url: str,
+    now: datetime,
+    *,
+    keys: list[str] | None = None,
+    policy: RetryPolicy | None = None,
+    sender: Callable[[Notification, str], Delivery] = send,
+) -> DeliveryReport:
+    """Send what is due in the outbox (or just `keys`) with bounded concurrency; every row ends marked."""
+    policy = policy or RetryPolicy()
+    report = DeliveryReport(in_doubt=[row.key for row in recover_in_doubt(engine, now, policy)])
+    token, rows = claim(engine, now, keys=keys)
+    if not rows:
+        return report
+
+    def one(row: Notification) -> tuple[Notification, Delivery, DeliveryStatus]:
+        delivery = sender(row, channel_url)
+        return row, delivery, _record(engine, row, token, delivery, now, policy)
+
+    with ThreadPoolExecutor(max_workers=min(policy.concurrency, len(rows))) as pool:
+        for row, delivery, status in pool.map(one, rows):
+            {DeliveryStatus.SENT: report.sent, DeliveryStatus.PENDING: report.retrying, DeliveryStatus.FAILED: report.failed}[status].append(row.key)
+            if delivery.error:
+                report.errors[row.key] = delivery.error
+    return report

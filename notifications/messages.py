@@ -40,12 +40,12 @@ DUTY_TITLES: dict[str, dict[Language, str]] = {
 _ANNUAL = {Language.FI: "Vuosiraportti", Language.SV: "Årsrapport", Language.EN: "Annual report"}
 
 
-def duty_title(duty: Duty, language: Language) -> str:
-    if duty.kind in DUTY_TITLES:
-        return DUTY_TITLES[duty.kind][language]
-    if duty.kind.startswith("annual-report-"):
-        return f"{_ANNUAL[language]} {duty.kind.rsplit('-', 1)[1]}"
-    return duty.title
+def duty_title(kind: str, title: str, language: Language) -> str:
+    if kind in DUTY_TITLES:
+        return DUTY_TITLES[kind][language]
+    if kind.startswith("annual-report-"):
+        return f"{_ANNUAL[language]} {kind.rsplit('-', 1)[1]}"
+    return title
 
 
 class _Line(BaseModel):
@@ -83,7 +83,7 @@ def _messages(
 ) -> list[OutgoingMessage]:
     out: list[OutgoingMessage] = []
     for contact in _unique(recipients):
-        views = [_DutyView(title=duty_title(d, contact.language), due_at=d.due_at) for d in duties or []]
+        views = [_DutyView(title=duty_title(d.kind, d.title, contact.language), due_at=d.due_at) for d in duties or []]
         subject, body = render(kind, contact.language, app=app, duties=views, **context)
         out.append(
             OutgoingMessage(

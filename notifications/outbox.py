@@ -8,7 +8,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, Session, SQLModel
 
 from domain.columns import UTCDateTime, enum_column
 from domain.model import Language
@@ -68,9 +70,19 @@ class Notification(SQLModel, table=True):
 
 
 def enqueue(session: Session, messages: list[OutgoingMessage], *, at: datetime) -> list[str]:
-    """Add messages not already in the outbox; returns the keys added (a rerun adds none)."""
-    keys = [m.key for m in messages]
-    known = set(session.exec(select(Notification.key).where(col(Notification.key).in_(keys)))) if keys else set()
-    fresh = [m for m in messages if m.key not in known]
-    session.add_all(Notification(**m.model_dump(), created_at=at) for m in fresh)
-    return [m.key for m in fresh]
+    """INSERT ... ON CONFLICT DO NOTHING: a key already in the outbox, from this sweep or a parallel one, stays as it is."""
+    if not messages:
+        return []
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    inserted: list[str] = []
+    for start in range(0, len(messages), 1000):
+        chunk = messages[start : start + 1000]
+        statement = (
+            insert(Notification)
+            .values([{**m.model_dump(), "created_at": at, "in_doubt": False, "attempts": 0} for m in chunk])
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Notification.key)
+        )
+        inserted += list(session.execute(statement).scalars())
+    return inserted

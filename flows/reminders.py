@@ -1,0 +1,119 @@
+"""The reminder sweep: one flow run plans every due reminder, sends the outbox, and reports in a table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import acreate_table_artifact
+from pydantic import BaseModel
+
+from domain.formatting import format_instant
+from domain.store import unit_of_work
+from flows.runtime import engine, instant
+from grantflow.settings import get_settings
+from notifications.delivery import DeliveryReport, RetryPolicy, deliver
+from notifications.outbox import DeliveryStatus, OutgoingMessage, enqueue
+from notifications.reminders import cancel_stale, plan_reminders
+
+
+class SweepRow(BaseModel):
+    key: str
+    recipient: str
+    application: str
+    slot: str
+    due: str
+    subject: str
+    outcome: str
+
+
+class SweepReport(BaseModel):
+    now: datetime
+    dry_run: bool
+    planned: int = 0
+    skipped: int = 0
+    cancelled: list[str] = []
+    delivery: DeliveryReport = DeliveryReport()
+    rows: list[SweepRow] = []
+
+
+def _row(message: OutgoingMessage, outcome: str) -> SweepRow:
+    return SweepRow(
+        key=message.key,
+        recipient=message.recipient,
+        application=message.application_id,
+        slot=message.slot or "",
+        due=format_instant(message.due_at) if message.due_at else "",
+        subject=message.subject,
+        outcome=outcome,
+    )
+
+
+@task(name="plan-reminders")
+def plan(now: datetime, dry_run: bool) -> SweepReport:
+    """Cancel what no longer applies, then put every reminder due at `now` in the outbox once (or just list it)."""
+    report = SweepReport(now=now, dry_run=dry_run)
+    with unit_of_work(engine()) as session:
+        if not dry_run:
+            report.cancelled = cancel_stale(session, now)
+        planned = plan_reminders(session, now)
+        if dry_run:
+            session.rollback()
+            report.rows = [_row(m, "would send") for m in planned.to_send]
+            report.planned = len(planned.to_send)
+            return report
+        fresh = set(enqueue(session, planned.to_send, at=now))
+        skipped = enqueue(session, [m.model_copy(update={"status": DeliveryStatus.SKIPPED}) for m in planned.skipped], at=now)
+    report.planned, report.skipped = len(fresh), len(skipped)
+    report.rows = [_row(m, "queued") for m in planned.to_send if m.key in fresh]
+    report.rows += [_row(m, "skipped: a later reminder superseded it") for m in planned.skipped if m.key in set(skipped)]
+    return report
+
+
+@task(name="send-outbox")
+def send_outbox(now: datetime) -> DeliveryReport:
+    channel = get_settings().email_channel()
+    if channel is None:
+        get_run_logger().warning("No e-mail channel is configured (GRANTFLOW_EMAIL_URL); reminders stay in the outbox")
+        return DeliveryReport()
+    return deliver(engine(), channel, now, policy=RetryPolicy())
+
+
+def _run_name() -> str:
+    from prefect.runtime import flow_run
+
+    now = flow_run.parameters.get("now")
+    return f"remind/{now:%Y-%m-%dT%H:%M}" if isinstance(now, datetime) else "remind/now"
+
+
+@flow(name="reminder-sweep", flow_run_name=_run_name)
+async def reminder_sweep(now: datetime | None = None, dry_run: bool = False) -> SweepReport:
+    """Every due reminder, each sent once, in one flow run; failures wait for the next sweep."""
+    logger = get_run_logger()
+    moment = instant(now)
+    report = plan(moment, dry_run)
+    if not dry_run:
+        report.delivery = send_outbox(moment)
+        outcomes = {key: "sent" for key in report.delivery.sent}
+        outcomes |= {key: f"retrying: {report.delivery.errors.get(key, '')}" for key in report.delivery.retrying}
+        outcomes |= {key: f"FAILED, needs an operator: {report.delivery.errors.get(key, '')}" for key in report.delivery.failed}
+        for row in report.rows:
+            row.outcome = outcomes.get(row.key, row.outcome)
+        # Retries of earlier sweeps' messages show in the table too.
+        shown = {row.key for row in report.rows}
+        report.rows += [
+            SweepRow(key=key, recipient="", application="", slot="", due="", subject="(queued earlier)", outcome=outcome)
+            for key, outcome in outcomes.items() if key not in shown
+        ]
+        if report.delivery.failed:
+            logger.error("%d message(s) failed for good after every attempt: %s", len(report.delivery.failed), ", ".join(report.delivery.failed))
+        if report.delivery.in_doubt:
+            logger.warning("%d message(s) were claimed by a sender that stopped before marking them; resent with the same Message-ID: %s",
+                           len(report.delivery.in_doubt), ", ".join(report.delivery.in_doubt))
+    await acreate_table_artifact(
+        [row.model_dump() for row in report.rows] or [{"outcome": "nothing due"}],
+        key="reminder-sweep",
+        description=f"Reminder sweep at {format_instant(moment)}{' (dry run)' if dry_run else ''}",
+    )
+    return report
+

@@ -30,9 +30,6 @@ class ReminderPolicy(BaseModel):
     # Days after the deadline for the overdue notice; None sends none.
     overdue_after: int | None = Field(default=1, ge=1, le=60)
     escalate_to_officer: bool = True
-    # Delivery: attempts before a message is given up and reported, and the first wait (doubling after).
-    max_attempts: int = Field(default=5, ge=1, le=20)
-    retry_after_minutes: int = Field(default=5, ge=1, le=1440)
 
     @field_validator("offsets")
     @classmethod

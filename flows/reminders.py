@@ -12,7 +12,7 @@ from domain.formatting import format_instant
 from domain.store import unit_of_work
 from flows.runtime import engine, instant
 from grantflow.settings import get_settings
-from notifications.delivery import DeliveryReport, RetryPolicy, deliver
+from notifications.delivery import DeliveryReport, deliver
 from notifications.outbox import DeliveryStatus, OutgoingMessage, enqueue
 from notifications.reminders import cancel_stale, plan_reminders
 
@@ -76,7 +76,7 @@ def send_outbox(now: datetime) -> DeliveryReport:
     if channel is None:
         get_run_logger().warning("No e-mail channel is configured (GRANTFLOW_EMAIL_URL); reminders stay in the outbox")
         return DeliveryReport()
-    return deliver(engine(), channel, now, policy=RetryPolicy())
+    return deliver(engine(), channel, now, policy=get_settings().retry_policy())
 
 
 def _run_name() -> str:

@@ -65,7 +65,7 @@ def deliver_notifications(keys: list[str], at: datetime | None = None) -> Delive
     if channel is None:
         logger.warning("No e-mail channel is configured (GRANTFLOW_EMAIL_URL); %d message(s) stay in the outbox", len(keys))
         return DeliveryReport()
-    report = deliver(engine(), channel, at or datetime.now(UTC), keys=keys)
+    report = deliver(engine(), channel, at or datetime.now(UTC), keys=keys, policy=get_settings().retry_policy())
     if report.retrying or report.failed:
         first = next(iter(report.errors.values()), "")
         logger.warning("%d message(s) not delivered, kept for retry: %s", len(report.retrying) + len(report.failed), first)

@@ -28,7 +28,7 @@ from domain.redaction import redact
 from domain.status import call_statuses
 from domain.store import unit_of_work
 from grantflow.database import open_database
-from grantflow.report import call_table, mail_table
+from grantflow.report import call_table, mail_table, sweep_table
 from grantflow.scenario import SEED, read_scenario
 from grantflow.settings import get_settings
 
@@ -151,6 +151,29 @@ def submit(
     if not result.accepted:
         raise _fail(ValueError(f"submission of {application} refused:\n  - " + "\n  - ".join(result.problems)))
     console.print(f"{application} submitted.")
+
+
+@app.command()
+def remind(
+    now: Annotated[datetime | None, typer.Option(help="The sweep's instant (ISO 8601; without an offset, Helsinki time); default now")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent; send and store nothing")] = False,
+) -> None:
+    """Run the reminder sweep: every reminder due at NOW, each sent once."""
+    from flows.reminders import reminder_sweep
+
+    try:
+        with _database_errors():
+            open_database(get_settings().database())
+            report = asyncio.run(reminder_sweep(helsinki_instant(now, field="now") if now else None, dry_run=dry_run))
+    except (GrantflowError, ValueError) as exc:
+        raise _fail(exc) from None
+    console.print(sweep_table(report))
+    delivery = report.delivery
+    summary = f"{report.planned} planned, {len(delivery.sent)} sent, {len(delivery.retrying)} to retry, {len(delivery.failed)} failed"
+    summary += f", {report.skipped} skipped, {len(report.cancelled)} cancelled, {len(delivery.in_doubt)} in doubt"
+    console.print("dry run: nothing was sent or stored" if dry_run else summary)
+    if delivery.failed:
+        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -33,6 +33,7 @@ def timeline() -> list[Event]:
     """What happened to the seed applications, in order; times the sources leave open are illustrative."""
     from flows.decision import decision
     from flows.preparation import preparation
+    from flows.reminders import reminder_sweep
     from flows.startup import startup
     from flows.submission import review, submission
 
@@ -73,7 +74,20 @@ def timeline() -> list[Event]:
 
         return run
 
-    events = [
+    async def sweep(moment: datetime) -> str:
+        report = await reminder_sweep(moment)
+        sent = [row for row in report.rows if row.outcome == "sent"]
+        slots = sorted({f"{row.application} {row.slot}" for row in sent})
+        cancelled = f", {len(report.cancelled)} cancelled" if report.cancelled else ""
+        return f"{len(sent)} reminder(s) sent{cancelled}: {', '.join(slots) or 'none due'}"
+
+    # The sweep runs at 09:00 on every working day; these are the days on which it has something to send.
+    sweeps = [
+        "2020-04-16", "2020-04-23", "2020-04-29", "2020-05-18", "2020-05-25", "2020-05-29", "2020-07-16", "2020-07-23",
+        "2020-07-29", "2020-08-17", "2020-08-24", "2020-08-28", "2020-09-14", "2020-09-21", "2020-09-25", "2020-09-29",
+    ]
+    events = [Event(at(f"{day} 09:00"), "reminder sweep", sweep) for day in sweeps]
+    events += [
         Event(at("2020-04-20 09:00"), "readiness check", prepare("lappi-fsc-2020")),
         Event(at("2020-04-24 10:00"), "documents delivered", prepare("lappi-fsc-2020", "project-plan", "budget")),
         Event(at("2020-04-24 10:30"), "documents delivered", prepare("lappi-ru-2020", "project-plan")),
@@ -106,13 +120,14 @@ def timeline() -> list[Event]:
         Event(at("2020-09-01 09:00"), "start-up", start("soite-ru-2020")),
         Event(at("2020-09-01 09:00"), "start-up", start("ot-2020")),
     ]
+    # Python's sort is stable: at equal instants the sweep, listed first, runs first, like the 09:00 cron.
     return sorted(events, key=lambda e: e.at)
 
 
 async def run_timeline(console: Console) -> None:
     for event in timeline():
         outcome = await event.step(event.at)
-        console.print(f"[cyan]{format_instant(event.at)}[/]  [bold]{event.what}[/]  {outcome}")
+        console.print(f"[cyan]{format_instant(event.at)}[/]  [bold]{event.what}[/]  {outcome}", soft_wrap=True)
 
 
 def prepare_environment(state_dir: Path) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
 from domain.formatting import format_instant, format_money
 from domain.model import Outcome, Stage
 from domain.status import CallStatus
 from grantflow.mailsink import ReceivedMail
+
+if TYPE_CHECKING:  # the sweep's module imports Prefect, which `status` and `import` do without
+    from flows.reminders import SweepReport
 
 OUTCOME_LABELS = {Outcome.FULL: "granted in full", Outcome.PARTIAL: "partially granted", Outcome.REJECTED: "rejected"}
 STAGE_STYLES = {
@@ -49,4 +54,14 @@ def mail_table(mails: list[ReceivedMail]) -> Table:
     table.add_column("subject")
     for number, mail in enumerate(mails, 1):
         table.add_row(str(number), ", ".join(mail.recipients), mail.subject)
+    return table
+
+
+def sweep_table(report: SweepReport) -> Table:
+    title = f"Reminder sweep at {format_instant(report.now)}" + (" (dry run)" if report.dry_run else "")
+    table = Table(title=title, title_justify="left")
+    for name in ("recipient", "application", "slot", "due", "subject", "outcome"):
+        table.add_column(name, overflow="fold")
+    for row in report.rows:
+        table.add_row(row.recipient, row.application, row.slot, row.due, row.subject, row.outcome)
     return table

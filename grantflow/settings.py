@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from datetime import timedelta
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.redaction import url_secrets
+from notifications.delivery import RetryPolicy
 
 BLOCK_PREFIX = "prefect-secret:"
 
@@ -19,6 +22,21 @@ class Settings(BaseSettings):
     # Apprise URL of the e-mail channel, e.g. mailtos://user:password@smtp.example.fi?from=grantflow@example.fi
     email_url: SecretStr | None = None
     actor: str = "grantflow"
+    # Delivery from the outbox: attempts before a message is given up and reported to operators, the first
+    # wait before a retry (doubling each time), how long a claim may stay unmarked before a sender counts
+    # as dead, and how many messages are sent at once.
+    delivery_max_attempts: int = Field(default=5, ge=1, le=50)
+    delivery_retry_minutes: float = Field(default=5, gt=0)
+    delivery_lease_seconds: float = Field(default=1800, gt=0)
+    delivery_concurrency: int = Field(default=8, ge=1, le=64)
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=self.delivery_max_attempts,
+            first_retry=timedelta(minutes=self.delivery_retry_minutes),
+            lease=timedelta(seconds=self.delivery_lease_seconds),
+            concurrency=self.delivery_concurrency,
+        )
 
     def database(self) -> str:
         return resolve_secret(self.database_url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 from sqlalchemy import update
@@ -40,7 +40,8 @@ def claim(engine: Engine, now: datetime, *, keys: list[str] | None = None) -> tu
         update(Notification)
         .where(col(Notification.status) == DeliveryStatus.PENDING)
         .where((col(Notification.next_attempt_at).is_(None)) | (col(Notification.next_attempt_at) <= now))
-        .values(status=DeliveryStatus.SENDING, claim_token=token, claimed_at=now, attempts=Notification.attempts + 1)
+        # The claim is stamped with the wall clock, not `now`: it is about whether a sender is alive.
+        .values(status=DeliveryStatus.SENDING, claim_token=token, claimed_at=datetime.now(UTC), attempts=Notification.attempts + 1)
     )
     if keys is not None:
         statement = statement.where(col(Notification.key).in_(keys))
@@ -51,12 +52,13 @@ def claim(engine: Engine, now: datetime, *, keys: list[str] | None = None) -> tu
     return token, rows
 
 
-def recover_in_doubt(engine: Engine, now: datetime, policy: RetryPolicy) -> list[Notification]:
+def recover_in_doubt(engine: Engine, policy: RetryPolicy) -> list[Notification]:
     """Rows a dead sender claimed but never marked go back to pending, flagged: they may already have arrived."""
+    expired = datetime.now(UTC) - policy.lease
     with unit_of_work(engine) as session:
         stale = list(
             session.exec(
-                select(Notification).where(Notification.status == DeliveryStatus.SENDING, col(Notification.claimed_at) < now - policy.lease)
+                select(Notification).where(Notification.status == DeliveryStatus.SENDING, col(Notification.claimed_at) < expired)
             )
         )
         for row in stale:
@@ -94,7 +96,7 @@ def deliver(
 ) -> DeliveryReport:
     """Send what is due in the outbox (or just `keys`) with bounded concurrency; every row ends marked."""
     policy = policy or RetryPolicy()
-    report = DeliveryReport(in_doubt=[row.key for row in recover_in_doubt(engine, now, policy)])
+    report = DeliveryReport(in_doubt=[row.key for row in recover_in_doubt(engine, policy)])
     token, rows = claim(engine, now, keys=keys)
     if not rows:
         return report

@@ -64,3 +64,12 @@ def test_the_demo_prints_and_stores_no_secret(demo_run: tuple[Path, subprocess.C
     assert any(path.name == "grantflow.db" for path in stored)
     assert any(path.suffix == ".db" and "prefect" in str(path) for path in stored)  # the runs, logs and artifacts
     assert [path for path in stored if PLANTED_SECRET.encode() in path.read_bytes()] == []
+
+
+def test_the_demo_reminds_before_deadlines_and_escalates_the_overdue_one(demo_output: str) -> None:
+    assert "16.4.2020 klo 09.00 (Suomen aikaa)  reminder sweep  20 reminder(s) sent" in demo_output
+    # Soite accepted its grant on 20.7., so the 7-day reminder of 23.7. is not sent.
+    assert "23.7.2020 klo 09.00 (Suomen aikaa)  reminder sweep  0 reminder(s) sent" in demo_output
+    overdue = next(line for line in demo_output.splitlines() if line.startswith("29.9.2020 klo 09.00"))
+    assert "soite-ru-2020 overdue" in overdue
+    assert re.search(r"valtionavustukset@stm\.example +│ Myöhässä: Hankkeen ohjausryhmän asettaminen \(soite-ru-2020\)", demo_output)

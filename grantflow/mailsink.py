@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import warnings
@@ -29,11 +30,14 @@ class ReceivedMail(BaseModel):
 
 
 class _Handler:
-    def __init__(self) -> None:
+    def __init__(self, delay: float) -> None:
         self.mails: list[ReceivedMail] = []
         self.lock = threading.Lock()
+        self.delay = delay
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         part = message.get_body(preferencelist=("plain", "html"))
@@ -70,10 +74,11 @@ def free_port() -> int:
 class MailSink:
     """`with MailSink() as sink:` runs an SMTP server on 127.0.0.1; `sink.mails` is what arrived."""
 
-    def __init__(self, port: int | None = None, *, login: tuple[str, str] | None = None) -> None:
+    def __init__(self, port: int | None = None, *, login: tuple[str, str] | None = None, delay: float = 0.0) -> None:
+        """`delay` seconds per message make a slow server, for tests of senders that die mid-sweep."""
         self.port = port or free_port()
         self.login = login
-        self._handler = _Handler()
+        self._handler = _Handler(delay)
         auth: dict[str, Any] = {}
         if login is not None:
             # Loopback only, so plain AUTH without TLS is acceptable; a real server would demand TLS.

@@ -23,6 +23,7 @@ class RetryPolicy(BaseModel):
     # A row claimed longer ago than this, and never marked, was left by a sender that died.
     lease: timedelta = timedelta(minutes=30)
     concurrency: int = 8
+    batch: int = 32
 
 
 class DeliveryReport(BaseModel):
@@ -33,23 +34,36 @@ class DeliveryReport(BaseModel):
     errors: dict[str, str] = {}
 
 
-def claim(engine: Engine, now: datetime, *, keys: list[str] | None = None) -> tuple[str, list[Notification]]:
-    """Take every sendable row for this sender in one UPDATE: two senders never hold the same row."""
+def claim(engine: Engine, now: datetime, limit: int, *, keys: list[str] | None = None) -> tuple[str, list[Notification]]:
+    """Take up to `limit` sendable rows; two senders never hold the same row. No rows means none are left."""
     token = str(uuid.uuid4())
-    statement = (
-        update(Notification)
+    sendable = (
+        select(Notification.id)
         .where(col(Notification.status) == DeliveryStatus.PENDING)
         .where((col(Notification.next_attempt_at).is_(None)) | (col(Notification.next_attempt_at) <= now))
-        # The claim is stamped with the wall clock, not `now`: it is about whether a sender is alive.
-        .values(status=DeliveryStatus.SENDING, claim_token=token, claimed_at=datetime.now(UTC), attempts=Notification.attempts + 1)
+        .order_by(col(Notification.id))
+        .limit(limit)
+        # PostgreSQL: a parallel sender skips rows being claimed instead of waiting for them.
+        .with_for_update(skip_locked=True)
     )
     if keys is not None:
-        statement = statement.where(col(Notification.key).in_(keys))
-    with unit_of_work(engine) as session:
-        session.execute(statement)
-    with Session(engine) as session:
-        rows = list(session.exec(select(Notification).where(Notification.claim_token == token, Notification.status == DeliveryStatus.SENDING)))
-    return token, rows
+        sendable = sendable.where(col(Notification.key).in_(keys))
+    while True:
+        with unit_of_work(engine) as session:
+            candidates = list(session.exec(sendable))
+            if not candidates:
+                return token, []
+            # The status condition is what makes the claim exclusive: a row another sender took meanwhile is left.
+            session.execute(
+                update(Notification)
+                .where(col(Notification.id).in_(candidates), col(Notification.status) == DeliveryStatus.PENDING)
+                # Stamped with the wall clock, not `now`: the claim is about whether a sender is alive.
+                .values(status=DeliveryStatus.SENDING, claim_token=token, claimed_at=datetime.now(UTC), attempts=Notification.attempts + 1)
+            )
+        with Session(engine) as session:
+            rows = list(session.exec(select(Notification).where(Notification.claim_token == token, Notification.status == DeliveryStatus.SENDING)))
+        if rows:
+            return token, rows
 
 
 def recover_in_doubt(engine: Engine, policy: RetryPolicy) -> list[Notification]:
@@ -97,17 +111,19 @@ def deliver(
     """Send what is due in the outbox (or just `keys`) with bounded concurrency; every row ends marked."""
     policy = policy or RetryPolicy()
     report = DeliveryReport(in_doubt=[row.key for row in recover_in_doubt(engine, policy)])
-    token, rows = claim(engine, now, keys=keys)
-    if not rows:
-        return report
+    outcomes = {DeliveryStatus.SENT: report.sent, DeliveryStatus.PENDING: report.retrying, DeliveryStatus.FAILED: report.failed}
+    with ThreadPoolExecutor(max_workers=policy.concurrency) as pool:
+        # Small batches: a sender that dies leaves at most one batch claimed and unmarked.
+        while True:
+            token, rows = claim(engine, now, policy.batch, keys=keys)
+            if not rows:
+                return report
 
-    def one(row: Notification) -> tuple[Notification, Delivery, DeliveryStatus]:
-        delivery = sender(row, channel_url)
-        return row, delivery, _record(engine, row, token, delivery, now, policy)
+            def one(row: Notification, token: str = token) -> tuple[Notification, Delivery, DeliveryStatus]:
+                delivery = sender(row, channel_url)
+                return row, delivery, _record(engine, row, token, delivery, now, policy)
 
-    with ThreadPoolExecutor(max_workers=min(policy.concurrency, len(rows))) as pool:
-        for row, delivery, status in pool.map(one, rows):
-            {DeliveryStatus.SENT: report.sent, DeliveryStatus.PENDING: report.retrying, DeliveryStatus.FAILED: report.failed}[status].append(row.key)
-            if delivery.error:
-                report.errors[row.key] = delivery.error
-    return report
+            for row, delivery, status in pool.map(one, rows):
+                outcomes[status].append(row.key)
+                if delivery.error:
+                    report.errors[row.key] = delivery.error

@@ -1,0 +1,117 @@
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from domain.model import Duty
+from domain.preparation import complete_duty
+from domain.store import unit_of_work
+from flows.reminders import reminder_sweep
+from grantflow.mailsink import MailSink, free_port
+from notifications.outbox import DeliveryStatus, Notification
+from tests.helpers import hel
+
+
+def wait_for(sink: MailSink, count: int) -> None:
+    deadline = time.monotonic() + 5
+    while len(sink.mails) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def rows(engine: Engine, **where: object) -> list[Notification]:
+    with Session(engine) as session:
+        query = select(Notification).where(col(Notification.deadline_key).is_not(None))
+        for name, value in where.items():
+            query = query.where(getattr(Notification, name) == value)
+        return list(session.exec(query))
+
+
+async def test_each_reminder_is_sent_once_however_often_the_sweep_runs(seeded: Engine, mail_sink: MailSink) -> None:
+    first = await reminder_sweep(hel("2020-04-16 09:00"))
+    again = [await reminder_sweep(hel("2020-04-16 09:00")) for _ in range(9)]
+    wait_for(mail_sink, len(first.delivery.sent))
+    assert len(first.delivery.sent) == 20
+    assert all(report.planned == 0 and report.delivery.sent == [] for report in again)
+    time.sleep(0.3)
+    assert len(mail_sink.mails) == 20
+    assert len({m.message_id for m in mail_sink.mails}) == 20
+    lapland = [m for m in mail_sink.mails if m.recipients == ["valmistelutiimi@lappi.example"]]
+    assert {m.subject for m in lapland} >= {
+        "Muistutus: Hankesuunnitelma – määräaika 30.4.2020 klo 16.15 (Suomen aikaa)",
+        "Muistutus: Tulevaisuuden sosiaali- ja terveyskeskus -ohjelma – määräaika 30.4.2020 klo 16.15 (Suomen aikaa)",
+    }
+    assert any("Aikaa jäljellä: 14 päivää" in m.body for m in lapland)
+
+
+async def test_a_reminder_is_never_sent_for_a_duty_already_done(seeded: Engine, mail_sink: MailSink) -> None:
+    with unit_of_work(seeded) as session:
+        complete_duty(session, "lappi-fsc-2020", "evaluation-plan", at=hel("2020-05-10 12:00"), actor="test")
+    report = await reminder_sweep(hel("2020-05-18 09:00"))
+    kinds = {row.subject.split(" – ")[0] for row in report.rows if row.application == "lappi-fsc-2020"}
+    assert "Muistutus: Arviointisuunnitelma" not in kinds
+    assert "Muistutus: Viestintäsuunnitelma" in kinds
+
+
+async def test_delivery_and_extension_cancel_pending_reminders_and_the_moved_deadline_is_planned_anew(
+    seeded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The mail server is down, so the 18.5. reminders stay pending.
+    monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{free_port()}?from=grantflow@example.fi&mode=insecure")
+    await reminder_sweep(hel("2020-05-18 09:00"))
+    assert {r.slot for r in rows(seeded, status=DeliveryStatus.PENDING)} == {"14d"}
+    with unit_of_work(seeded) as session:
+        complete_duty(session, "lappi-fsc-2020", "evaluation-plan", at=hel("2020-05-19 12:00"), actor="test")
+        extended = session.exec(select(Duty).where(Duty.application_id == "lappi-fsc-2020", Duty.kind == "communication-plan")).one()
+        extended.due_at = hel("2020-06-15 16:15")
+        session.add(extended)
+    report = await reminder_sweep(hel("2020-05-20 09:00"))
+    cancelled = {key.split(":")[1] + ":" + key.split(":")[2] for key in report.cancelled}
+    assert len(report.cancelled) == 2
+    evaluation, communication = (
+        f"duty:{d.id}" for d in _duties(seeded, "lappi-fsc-2020", "evaluation-plan", "communication-plan")
+    )
+    assert cancelled == {evaluation, communication}
+    later = await reminder_sweep(hel("2020-06-01 09:00"))
+    assert any(row.subject.startswith("Muistutus: Viestintäsuunnitelma – määräaika 15.6.2020") for row in later.rows)
+
+
+def _duties(engine: Engine, application: str, *kinds: str) -> list[Duty]:
+    with Session(engine) as session:
+        found = {d.kind: d for d in session.exec(select(Duty).where(Duty.application_id == application))}
+    return [found[k] for k in kinds]
+
+
+async def test_mail_server_down_keeps_reminders_pending_and_the_next_sweep_delivers_them(
+    seeded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{port}?from=grantflow@example.fi&mode=insecure&format=text")
+    down = await reminder_sweep(hel("2020-05-18 09:00"))
+    assert down.delivery.sent == [] and len(down.delivery.retrying) == 5
+    pending = rows(seeded, status=DeliveryStatus.PENDING)
+    assert len(pending) == 5 and all(r.attempts == 1 and r.last_error and r.next_attempt_at for r in pending)
+    with MailSink(port=port) as sink:
+        back = await reminder_sweep(hel("2020-05-18 09:10"))
+        wait_for(sink, 5)
+    assert sorted(back.delivery.sent) == sorted(r.key for r in pending)
+    assert len(sink.mails) == 5
+    assert {r.attempts for r in rows(seeded, status=DeliveryStatus.SENT)} == {2}
+
+
+async def test_a_message_that_keeps_failing_is_given_up_and_reported(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{free_port()}?from=grantflow@example.fi&mode=insecure")
+    monkeypatch.setenv("GRANTFLOW_DELIVERY_MAX_ATTEMPTS", "3")
+    start = hel("2020-05-18 09:00")
+    reports = [await reminder_sweep(start + timedelta(hours=hours)) for hours in (0, 1, 2)]
+    assert [len(r.delivery.retrying) for r in reports] == [5, 5, 0]
+    assert len(reports[-1].delivery.failed) == 5
+    assert all(row.outcome.startswith("FAILED, needs an operator") for row in reports[-1].rows)
+    assert len(rows(seeded, status=DeliveryStatus.FAILED)) == 5
+
+
+async def test_a_dry_run_lists_what_would_be_sent_and_changes_nothing(seeded: Engine, mail_sink: MailSink) -> None:
+    report = await reminder_sweep(hel("2020-04-16 09:00"), dry_run=True)
+    assert report.planned == 20 and {row.outcome for row in report.rows} == {"would send"}
+    assert rows(seeded) == [] and mail_sink.mails == []

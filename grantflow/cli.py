@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import secrets
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -41,18 +41,31 @@ errors = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {escape(redact(str(exc), get_settings().secrets()))}", highlight=False, soft_wrap=True)
+    try:
+        secrets_known = get_settings().secrets()
+    except GrantflowError:
+        secrets_known = []  # the settings themselves are what is wrong; URL passwords are still masked
+    errors.print(f"[bold red]error:[/] {escape(redact(str(exc), secrets_known))}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
 
 
-@contextmanager
-def _database_errors() -> Iterator[None]:
-    """A database that cannot be reached or used is a clear one-line error, not a traceback."""
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise _fail(RuntimeError(f"database: cannot be used: {cause}")) from None
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def _reported(command: Command) -> Command:
+    """Every refusal a command meets ends as one clear line on stderr and exit code 1, never a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except (GrantflowError, ValidationFailed, ValueError) as exc:
+            raise _fail(exc) from None
+        except SQLAlchemyError as exc:
+            cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise _fail(RuntimeError(f"database: cannot be used: {cause}")) from None
+
+    return run  # type: ignore[return-value]
 
 
 def _import(url: str, path: Path, *, show_progress: bool = False) -> ImportSummary:
@@ -85,48 +98,43 @@ def _print_import(path: Path, summary: ImportSummary) -> None:
 
 
 @app.command("import")
+@_reported
 def import_file(path: Annotated[Path, typer.Argument(help="A scenario file (YAML); see docs/scenario-format.md")]) -> None:
     """Validate a whole scenario file, then import all of it or nothing."""
-    try:
-        with _database_errors():
-            summary = _import(get_settings().database(), path, show_progress=True)
-    except (ValidationFailed, GrantflowError) as exc:
-        raise _fail(exc) from None
-    _print_import(path, summary)
+    _print_import(path, _import(get_settings().database(), path, show_progress=True))
 
 
 @db.command("upgrade")
+@_reported
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
     """Migrate the configured database to `revision` (the newest by default)."""
     from domain.store import make_engine
     from grantflow.schema import current_revision, upgrade
 
-    with _database_errors():
-        engine = make_engine(get_settings().database())
-        upgrade(engine, revision)
-        console.print(f"Database at revision {current_revision(engine)}.")
+    engine = make_engine(get_settings().database())
+    upgrade(engine, revision)
+    console.print(f"Database at revision {current_revision(engine)}.")
 
 
 @db.command("current")
+@_reported
 def db_current() -> None:
     """The configured database's revision and the newest one available."""
     from domain.store import make_engine
     from grantflow.schema import current_revision, head_revision
 
-    with _database_errors():
-        current = current_revision(make_engine(get_settings().database()))
+    current = current_revision(make_engine(get_settings().database()))
     head = head_revision()
     state = "up to date" if current == head else "needs `grantflow db upgrade`"
     console.print(f"current: {current or 'none'} · head: {head} · {state}")
 
 
 @app.command()
+@_reported
 def status() -> None:
     """Every call's applications: applicant, requested, granted, stage."""
-    with _database_errors():
-        engine = open_database(get_settings().database())
-        with unit_of_work(engine) as session:
-            calls = call_statuses(session)
+    with unit_of_work(open_database(get_settings().database())) as session:
+        calls = call_statuses(session)
     if not calls:
         console.print("No calls yet: import a scenario with `grantflow import FILE`.")
     for call in calls:
@@ -134,6 +142,7 @@ def status() -> None:
 
 
 @app.command()
+@_reported
 def submit(
     application: str,
     at: Annotated[datetime | None, typer.Option(help="When (ISO 8601; without an offset, Helsinki time); default now")] = None,
@@ -142,18 +151,16 @@ def submit(
     from domain import repository as repo
     from flows.submission import submission
 
-    try:
-        with _database_errors(), unit_of_work(open_database(get_settings().database())) as session:
-            repo.application(session, application)  # an unknown id is refused here, before any flow run
-        result = asyncio.run(submission(application, at=helsinki_instant(at, field="at") if at else None))
-    except (GrantflowError, ValueError) as exc:
-        raise _fail(exc) from None
+    with unit_of_work(open_database(get_settings().database())) as session:
+        repo.application(session, application)  # an unknown id is refused here, before any flow run
+    result = asyncio.run(submission(application, at=helsinki_instant(at, field="at") if at else None))
     if not result.accepted:
         raise _fail(ValueError(f"submission of {application} refused:\n  - " + "\n  - ".join(result.problems)))
     console.print(f"{application} submitted.")
 
 
 @app.command()
+@_reported
 def remind(
     now: Annotated[datetime | None, typer.Option(help="The sweep's instant (ISO 8601; without an offset, Helsinki time); default now")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent; send and store nothing")] = False,
@@ -161,12 +168,8 @@ def remind(
     """Run the reminder sweep: every reminder due at NOW, each sent once."""
     from flows.reminders import reminder_sweep
 
-    try:
-        with _database_errors():
-            open_database(get_settings().database())
-            report = asyncio.run(reminder_sweep(helsinki_instant(now, field="now") if now else None, dry_run=dry_run))
-    except (GrantflowError, ValueError) as exc:
-        raise _fail(exc) from None
+    open_database(get_settings().database())
+    report = asyncio.run(reminder_sweep(helsinki_instant(now, field="now") if now else None, dry_run=dry_run))
     console.print(sweep_table(report))
     delivery = report.delivery
     summary = f"{report.planned} planned, {len(delivery.sent)} sent, {len(delivery.retrying)} to retry, {len(delivery.failed)} failed"
@@ -177,6 +180,7 @@ def remind(
 
 
 @app.command()
+@_reported
 def demo(
     state_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database and Prefect state")] = Path(".grantflow/demo"),
 ) -> None:

@@ -140,7 +140,7 @@ def _plan_reference_data(session: Session, scenario: ScenarioInput, plan: _Plan)
         for c in o.contacts:
             if c.email in plan.contacts or _existing_contact(session, c.email) is not None:
                 problem(RuleViolation("contacts.email", f"{c.email} is already a contact", record=f"organisations[{index}] {o.id}"))
-            plan.contacts[c.email] = Contact(organisation_id=o.id, role=c.role, email=c.email, language=c.language)
+            plan.contacts[c.email] = Contact(organisation_id=o.id, role=c.role, email=c.email, language=c.language, channels=list(c.channels))
     for index, c in enumerate(scenario.calls):
         _plan_call(session, c, f"calls[{index}] {c.id}", plan)
 

@@ -68,6 +68,8 @@ class ContactInput(Record):
     role: Slug
     email: Email
     language: Language = Language.FI
+    # Tags of channels defined in the Apprise config file (never URLs: those may carry tokens).
+    channels: list[Slug] = []
 
 
 class OrganisationInput(Record):

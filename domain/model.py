@@ -79,6 +79,8 @@ class Contact(SQLModel, table=True):
     role: str = Field(max_length=64)
     email: str = Field(max_length=254)
     language: Language = Field(sa_type=enum_column(Language))
+    # Tags of channels in the Apprise config (chat rooms, webhooks) that also get this contact's messages.
+    channels: list[str] = Field(default_factory=list, sa_type=sa.JSON, sa_column_kwargs={"server_default": "[]"})
 
 
 class Call(SQLModel, table=True):

@@ -72,11 +72,12 @@ def plan(now: datetime, dry_run: bool) -> SweepReport:
 
 @task(name="send-outbox")
 def send_outbox(now: datetime) -> DeliveryReport:
-    channel = get_settings().email_channel()
-    if channel is None:
-        get_run_logger().warning("No e-mail channel is configured (GRANTFLOW_EMAIL_URL); reminders stay in the outbox")
+    settings = get_settings()
+    channels = settings.channels()
+    if channels.email_url is None and channels.config is None:
+        get_run_logger().warning("No channel is configured (GRANTFLOW_EMAIL_URL, GRANTFLOW_APPRISE_CONFIG); reminders stay in the outbox")
         return DeliveryReport()
-    return deliver(engine(), channel, now, policy=get_settings().retry_policy())
+    return deliver(engine(), channels, now, policy=settings.retry_policy())
 
 
 def _run_name() -> str:

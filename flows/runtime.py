@@ -61,11 +61,12 @@ async def label_run(app: Application) -> None:
 def deliver_notifications(keys: list[str], at: datetime | None = None) -> DeliveryReport:
     """Send the outbox rows `keys` through Apprise; each is marked as it goes, undelivered ones wait for a retry."""
     logger = get_run_logger()
-    channel = get_settings().email_channel()
-    if channel is None:
-        logger.warning("No e-mail channel is configured (GRANTFLOW_EMAIL_URL); %d message(s) stay in the outbox", len(keys))
+    settings = get_settings()
+    channels = settings.channels()
+    if channels.email_url is None and channels.config is None:
+        logger.warning("No channel is configured (GRANTFLOW_EMAIL_URL, GRANTFLOW_APPRISE_CONFIG); %d message(s) stay in the outbox", len(keys))
         return DeliveryReport()
-    report = deliver(engine(), channel, at or datetime.now(UTC), keys=keys, policy=get_settings().retry_policy())
+    report = deliver(engine(), channels, at or datetime.now(UTC), keys=keys, policy=settings.retry_policy())
     if report.retrying or report.failed:
         first = next(iter(report.errors.values()), "")
         logger.warning("%d message(s) not delivered, kept for retry: %s", len(report.retrying) + len(report.failed), first)

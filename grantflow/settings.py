@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
-from pydantic import Field, SecretStr
+import apprise
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.errors import RuleViolation
 from domain.redaction import url_secrets
 from notifications.delivery import RetryPolicy
+from notifications.dispatch import Channels
 
 BLOCK_PREFIX = "prefect-secret:"
 
@@ -21,6 +25,8 @@ class Settings(BaseSettings):
     database_url: SecretStr = SecretStr("sqlite:///.grantflow/grantflow.db")
     # Apprise URL of the e-mail channel, e.g. mailtos://user:password@smtp.example.fi?from=grantflow@example.fi
     email_url: SecretStr | None = None
+    # An Apprise YAML (or text) config file of tagged channels; contacts name the tags (`channels: [ops]`).
+    apprise_config: Path | None = None
     actor: str = "grantflow"
     # Delivery from the outbox: attempts before a message is given up and reported to operators, the first
     # wait before a retry (doubling each time), how long a claim may stay unmarked before a sender counts
@@ -37,6 +43,28 @@ class Settings(BaseSettings):
             lease=timedelta(seconds=self.delivery_lease_seconds),
             concurrency=self.delivery_concurrency,
         )
+
+    @field_validator("email_url")
+    @classmethod
+    def _an_apprise_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not is_block_reference(value) and apprise.Apprise.instantiate(value.get_secret_value()) is None:
+            raise ValueError("is not a URL Apprise can send to (for e-mail: mailto://… or mailtos://…)")
+        return value
+
+    @field_validator("apprise_config")
+    @classmethod
+    def _a_readable_config(cls, path: Path | None) -> Path | None:
+        if path is None:
+            return None
+        if not path.is_file():
+            raise ValueError(f"{path} is not a file")
+        config = apprise.AppriseConfig()
+        if not config.add(str(path.resolve())) or not config.services():
+            raise ValueError(f"{path} holds no channel Apprise can use")
+        return path.resolve()
+
+    def channels(self) -> Channels:
+        return Channels(email_url=self.email_channel(), config=self.apprise_config)
 
     def database(self) -> str:
         return resolve_secret(self.database_url)
@@ -70,4 +98,11 @@ def resolve_secret(secret: SecretStr) -> str:
 
 
 def get_settings() -> Settings:
-    return Settings()
+    """The settings, checked as they are read: a bad channel or database setting is refused here."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "GRANTFLOW_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        # The rejected value is left out of the message: it may be a secret.
+        raise RuleViolation(name, str(first["msg"]).removeprefix("Value error, "), record="settings") from None

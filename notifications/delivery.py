@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from domain.store import unit_of_work
-from notifications.dispatch import Delivery, send
+from notifications.dispatch import Channels, Delivery, send
 from notifications.outbox import DeliveryStatus, Notification
 
 
@@ -101,12 +101,12 @@ def _record(engine: Engine, row: Notification, token: str, delivery: Delivery, n
 
 def deliver(
     engine: Engine,
-    channel_url: str,
+    channels: Channels,
     now: datetime,
     *,
     keys: list[str] | None = None,
     policy: RetryPolicy | None = None,
-    sender: Callable[[Notification, str], Delivery] = send,
+    sender: Callable[[Notification, Channels], Delivery] = send,
 ) -> DeliveryReport:
     """Send what is due in the outbox (or just `keys`) with bounded concurrency; every row ends marked."""
     policy = policy or RetryPolicy()
@@ -120,7 +120,7 @@ def deliver(
                 return report
 
             def one(row: Notification, token: str = token) -> tuple[Notification, Delivery, DeliveryStatus]:
-                delivery = sender(row, channel_url)
+                delivery = sender(row, channels)
                 return row, delivery, _record(engine, row, token, delivery, now, policy)
 
             for row, delivery, status in pool.map(one, rows):

@@ -6,6 +6,7 @@ import hashlib
 import threading
 from collections.abc import Iterator
 from email.utils import make_msgid
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -43,6 +44,19 @@ apprise_email.make_msgid = _message_id  # type: ignore[attr-defined]
 NotifyEmail.prepare_emails = staticmethod(_prepare_with_stable_id)  # type: ignore[method-assign]
 
 
+class Channels(BaseModel):
+    """Where messages can go: the e-mail channel (an Apprise URL) and an Apprise config file of tagged channels."""
+
+    email_url: str | None = None
+    config: Path | None = None
+
+    def secrets(self) -> list[str]:
+        return url_secrets(self.email_url) if self.email_url else []
+
+
+TAG_PREFIX = "tag:"
+
+
 class Delivery(BaseModel):
     key: str
     ok: bool
@@ -70,14 +84,24 @@ def recipient_url(channel_url: str, recipient: str, key: str | None = None) -> s
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def send(notification: Notification, channel_url: str) -> Delivery:
+def send(notification: Notification, channels: Channels) -> Delivery:
     """One message through its own Apprise object: Apprise throttles repeated sends on a shared one."""
-    secrets = url_secrets(channel_url)
+    secrets = channels.secrets()
     message_id = stable_message_id(notification.key)
     notifier = apprise.Apprise()
-    if not notifier.add(recipient_url(channel_url, notification.recipient, notification.key)):
-        return Delivery(key=notification.key, ok=False, error="the notification channel URL is not valid")
-    outcome = notifier.notify(title=notification.subject, body=notification.body)
+    tag: str | None = None
+    if notification.recipient.startswith(TAG_PREFIX):
+        if channels.config is None:
+            return Delivery(key=notification.key, ok=False, error="no Apprise config file is set (GRANTFLOW_APPRISE_CONFIG) for tagged channels")
+        config = apprise.AppriseConfig()
+        config.add(str(channels.config))
+        notifier.add(config)
+        tag = notification.recipient.removeprefix(TAG_PREFIX)
+    elif channels.email_url is None:
+        return Delivery(key=notification.key, ok=False, error="no e-mail channel is set (GRANTFLOW_EMAIL_URL)")
+    elif not notifier.add(recipient_url(channels.email_url, notification.recipient, notification.key)):
+        return Delivery(key=notification.key, ok=False, error="the e-mail channel URL is not valid")
+    outcome = notifier.notify(title=notification.subject, body=notification.body, tag=tag)
     services = [
         {
             "service": result.name,
@@ -88,7 +112,7 @@ def send(notification: Notification, channel_url: str) -> Delivery:
         }
         for result in outcome
     ]
-    ok = bool(outcome)
+    ok = bool(outcome) and bool(services)
     errors = [line for service in services for line in service["log"]]
-    error = None if ok else (errors[-1] if errors else "delivery failed")
+    error = None if ok else (errors[-1] if errors else "delivery failed" if services else f"no channel in the config has the tag {tag!r}")
     return Delivery(key=notification.key, ok=ok, error=error, message_id=message_id, services=services)

@@ -14,7 +14,7 @@ from domain import repository as repo
 from domain.formatting import format_date, format_instant, format_money
 from domain.model import Application, Contact, Decision, DecisionLine, DecisionShare, Duty, DutyPhase, Language, Organisation, Project
 from notifications.outbox import OutgoingMessage
-from notifications.recipients import applicant_contacts, officer, participant_contacts
+from notifications.recipients import applicant_contacts, officer, participant_contacts, targets
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -82,28 +82,20 @@ def _messages(
     kind: str, app: Application, recipients: list[Contact | None], duties: list[Duty] | None = None, **context: Any
 ) -> list[OutgoingMessage]:
     out: list[OutgoingMessage] = []
-    for contact in _unique(recipients):
-        views = [_DutyView(title=duty_title(d.kind, d.title, contact.language), due_at=d.due_at) for d in duties or []]
-        subject, body = render(kind, contact.language, app=app, duties=views, **context)
+    for target in targets(recipients):
+        views = [_DutyView(title=duty_title(d.kind, d.title, target.language), due_at=d.due_at) for d in duties or []]
+        subject, body = render(kind, target.language, app=app, duties=views, **context)
         out.append(
             OutgoingMessage(
-                key=f"{kind}:{app.id}:{contact.email}",
+                key=f"{kind}:{app.id}:{target.address}",
                 application_id=app.id,
-                recipient=contact.email,
-                language=contact.language,
+                recipient=target.address,
+                language=target.language,
                 subject=subject,
                 body=body,
             )
         )
     return out
-
-
-def _unique(contacts: list[Contact | None]) -> list[Contact]:
-    seen: dict[str, Contact] = {}
-    for c in contacts:
-        if c is not None:
-            seen.setdefault(c.email, c)
-    return list(seen.values())
 
 
 def submitted_messages(session: Session, app: Application, at: datetime) -> list[OutgoingMessage]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from domain import repository as repo
-from domain.model import Application, Contact
+from domain.model import Application, Contact, Language
 
 
 def applicant_contacts(session: Session, app: Application) -> list[Contact]:
@@ -21,3 +22,21 @@ def participant_contacts(session: Session, app: Application) -> list[Contact]:
 def officer(session: Session, app: Application) -> Contact | None:
     call = repo.call_of(session, app)
     return session.get(Contact, call.officer_contact_id) if call.officer_contact_id else None
+
+
+class Target(BaseModel):
+    """Where one copy of a message goes: an e-mail address, or `tag:NAME` for the channels tagged NAME."""
+
+    address: str
+    language: Language
+
+
+def targets(contacts: list[Contact | None]) -> list[Target]:
+    """Each contact's e-mail and tagged channels, once each; a shared tag speaks the first contact's language."""
+    found: dict[str, Target] = {}
+    for contact in contacts:
+        if contact is None:
+            continue
+        for address in (contact.email, *(f"tag:{tag}" for tag in contact.channels)):
+            found.setdefault(address, Target(address=address, language=contact.language))
+    return list(found.values())

@@ -14,7 +14,7 @@ from domain.model import Application, Call, Contact
 from domain.reminders import OVERDUE, Deadline, due_slots, live_deadlines, policy_of, reach
 from notifications.messages import duty_title, render
 from notifications.outbox import DeliveryStatus, Notification, OutgoingMessage
-from notifications.recipients import applicant_contacts, officer
+from notifications.recipients import applicant_contacts, officer, targets
 
 
 class ReminderPlan(BaseModel):
@@ -59,24 +59,20 @@ def _messages(
     deadline: Deadline, slot: str, planned_at: datetime, app: Application, recipients: list[Contact | None], now: datetime, escalated: bool
 ) -> list[OutgoingMessage]:
     days = (deadline.due_at.astimezone(HELSINKI).date() - now.astimezone(HELSINKI).date()).days
-    seen: set[str] = set()
     out: list[OutgoingMessage] = []
-    for contact in recipients:
-        if contact is None or contact.email in seen:
-            continue
-        seen.add(contact.email)
-        title = duty_title(deadline.duty_kind, deadline.title, contact.language) if deadline.duty_kind else deadline.title
+    for target in targets(recipients):
+        title = duty_title(deadline.duty_kind, deadline.title, target.language) if deadline.duty_kind else deadline.title
         subject, body = render(
             "overdue" if slot == OVERDUE else "reminder",
-            contact.language,
+            target.language,
             app=app, title=title, kind=deadline.kind, due_at=deadline.due_at, days=days, escalated=escalated,
         )
         out.append(
             OutgoingMessage(
-                key=reminder_key(deadline, slot, contact.email),
+                key=reminder_key(deadline, slot, target.address),
                 application_id=app.id,
-                recipient=contact.email,
-                language=contact.language,
+                recipient=target.address,
+                language=target.language,
                 subject=subject,
                 body=body,
                 deadline_key=deadline.key,

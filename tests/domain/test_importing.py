@@ -121,3 +121,12 @@ def test_an_import_reports_its_progress_through_checking_and_storing(engine: Eng
     assert seen["checking"] == (6, 6)
     assert seen["storing application"] == (6, 6)
     assert seen["storing subarea"] == (11, 11)
+
+
+def test_a_bad_reminder_policy_in_a_call_is_refused_naming_record_and_field(engine: Engine) -> None:
+    def change(data: dict) -> None:  # type: ignore[type-arg]
+        data["calls"][0]["reminders"] = {"offsets": [14, 0], "send_at": "09:00"}
+
+    with pytest.raises(ValidationFailed, match=r"calls\[0\] fsc-2020: reminders.offsets: each offset is a number of days from 1 to 365"):
+        import_bytes(engine, seed_with(change))
+    assert row_count(engine) == 0

@@ -5,7 +5,7 @@ import pytest
 
 from domain.model import Language
 from grantflow.mailsink import MailSink, free_port
-from notifications.dispatch import recipient_url, send, stable_message_id
+from notifications.dispatch import Channels, recipient_url, send, stable_message_id
 from notifications.outbox import Notification
 
 
@@ -29,7 +29,7 @@ def wait_for(sink: MailSink, count: int) -> None:
 
 def test_a_message_reaches_a_real_smtp_server_through_apprise() -> None:
     with MailSink() as sink:
-        delivery = send(notification("k1"), sink.channel_url())
+        delivery = send(notification("k1"), Channels(email_url=sink.channel_url()))
         wait_for(sink, 1)
     assert delivery.ok
     (mail,) = sink.mails
@@ -43,7 +43,7 @@ def test_a_message_reaches_a_real_smtp_server_through_apprise() -> None:
 
 def test_many_messages_each_reach_their_own_recipient() -> None:
     with MailSink() as sink:
-        deliveries = [send(notification(f"k{i}", f"r{i}@example.org"), sink.channel_url()) for i in range(12)]
+        deliveries = [send(notification(f"k{i}", f"r{i}@example.org"), Channels(email_url=sink.channel_url())) for i in range(12)]
         wait_for(sink, 12)
     assert all(d.ok for d in deliveries)
     assert sorted(r for m in sink.mails for r in m.recipients) == sorted(f"r{i}@example.org" for i in range(12))
@@ -51,7 +51,7 @@ def test_many_messages_each_reach_their_own_recipient() -> None:
 
 def test_a_server_that_is_down_gives_a_failed_delivery_with_a_reason() -> None:
     url = f"mailto://127.0.0.1:{free_port()}?from=grantflow@example.fi&mode=insecure&format=text"
-    delivery = send(notification("k-down"), url)
+    delivery = send(notification("k-down"), Channels(email_url=url))
     assert not delivery.ok
     assert delivery.error
 
@@ -64,8 +64,8 @@ def test_the_recipient_replaces_any_to_in_the_channel_url() -> None:
 @pytest.mark.sqlite_only  # no database involved; the refused login takes the server ~15 s
 def test_a_server_asking_for_a_password_takes_the_right_one_only() -> None:
     with MailSink(login=("grantflow", "oikea-salasana")) as sink:
-        good = send(notification("k-good"), sink.channel_url())
-        wrong = send(notification("k-wrong"), sink.channel_url().replace("oikea-salasana", "vaara-salasana"))
+        good = send(notification("k-good"), Channels(email_url=sink.channel_url()))
+        wrong = send(notification("k-wrong"), Channels(email_url=sink.channel_url().replace("oikea-salasana", "vaara-salasana")))
         wait_for(sink, 1)
     assert good.ok and not wrong.ok
     assert len(sink.mails) == 1
@@ -73,6 +73,6 @@ def test_a_server_asking_for_a_password_takes_the_right_one_only() -> None:
 
 def test_a_failed_delivery_never_carries_the_channel_password() -> None:
     url = f"mailto://grantflow:planted-secret-77@127.0.0.1:{free_port()}?from=grantflow@example.fi&mode=insecure"
-    delivery = send(notification("k-secret"), url)
+    delivery = send(notification("k-secret"), Channels(email_url=url))
     assert not delivery.ok and delivery.error
     assert "planted-secret-77" not in delivery.error

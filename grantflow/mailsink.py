@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 import warnings
@@ -18,6 +19,7 @@ from pydantic import BaseModel
 
 # This server only ever listens on loopback, where plain AUTH without TLS exposes nothing.
 warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS", category=UserWarning)
+logging.getLogger("mail.log").setLevel(logging.ERROR)
 
 
 class ReceivedMail(BaseModel):
@@ -34,6 +36,13 @@ class _Handler:
         self.mails: list[ReceivedMail] = []
         self.lock = threading.Lock()
         self.delay = delay
+        self.greetings = 0
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]) -> list[str]:
+        with self.lock:
+            self.greetings += 1  # one per connection: how often senders connect
+        session.host_name = hostname
+        return responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.delay:
@@ -90,9 +99,16 @@ class MailSink:
         with self._handler.lock:
             return list(self._handler.mails)
 
-    def channel_url(self, sender: str = "grantflow@example.fi") -> str:
+    @property
+    def connections(self) -> int:
+        with self._handler.lock:
+            return self._handler.greetings
+
+    def channel_url(self, sender: str = "grantflow@example.fi", *, pooled: bool = False) -> str:
         """An Apprise e-mail URL that delivers here without TLS, logging in when the server asks for it."""
         userinfo = f"{quote(self.login[0], safe='')}:{quote(self.login[1], safe='')}@" if self.login else ""
+        if pooled:
+            return f"smtppool://{userinfo}127.0.0.1:{self.port}?from={sender}"
         return f"mailto://{userinfo}127.0.0.1:{self.port}?from={sender}&mode=insecure&format=text"
 
     def start(self) -> MailSink:

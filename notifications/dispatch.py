@@ -16,6 +16,7 @@ from apprise.plugins.email.base import NotifyEmail
 from pydantic import BaseModel
 
 from domain.redaction import redact, url_secrets
+from notifications import smtp_pool  # registers the smtppool:// channel with Apprise
 from notifications.outbox import Notification
 
 # Apprise gives every e-mail a fresh Message-ID. Each message gets one derived from its outbox key
@@ -76,11 +77,15 @@ def stable_message_id(key: str) -> str:
 def recipient_url(channel_url: str, recipient: str, key: str | None = None) -> str:
     """The channel URL addressed to one recipient (`to=` for e-mail channels), with the message's id."""
     parts = urlsplit(channel_url)
-    if not parts.scheme.startswith("mailto"):
+    if parts.scheme.startswith("mailto"):
+        id_param = f"+{_ID_HEADER}"
+    elif parts.scheme == smtp_pool.SCHEME:
+        id_param = "msgid"
+    else:
         return channel_url
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("to", f"+{_ID_HEADER}")] + [("to", recipient)]
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("to", id_param)] + [("to", recipient)]
     if key is not None:
-        query.append((f"+{_ID_HEADER}", _message_hash(key)))
+        query.append((id_param, _message_hash(key)))
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 

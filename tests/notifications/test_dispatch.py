@@ -76,3 +76,20 @@ def test_a_failed_delivery_never_carries_the_channel_password() -> None:
     delivery = send(notification("k-secret"), Channels(email_url=url))
     assert not delivery.ok and delivery.error
     assert "planted-secret-77" not in delivery.error
+
+
+def test_the_pooled_smtp_channel_reuses_a_connection_and_recovers_when_the_server_returns() -> None:
+    with MailSink(login=("grantflow", "salasana")) as sink:
+        channels = Channels(email_url=sink.channel_url(pooled=True))
+        deliveries = [send(notification(f"pool-{i}", f"r{i}@example.org"), channels) for i in range(5)]
+        wait_for(sink, 5)
+    down = send(notification("pool-down"), channels)
+    with MailSink(port=sink.port, login=("grantflow", "salasana")) as back:
+        after = send(notification("pool-after"), channels)
+        wait_for(back, 1)
+    assert all(d.ok for d in deliveries)
+    assert sink.connections == 1
+    assert [m.message_id for m in sink.mails] == [stable_message_id(f"pool-{i}") for i in range(5)]
+    assert "Haettu valtionavustus: 2 200 000 €" in sink.mails[0].body
+    assert not down.ok and down.error
+    assert after.ok and [m.message_id for m in back.mails] == [stable_message_id("pool-after")]

@@ -1,0 +1,163 @@
+"""Reminder sweep throughput: N open deadlines, M of them due a reminder now, all mailed to a local SMTP sink.
+
+Prints, measured in one run: the due-row selection time; the sweep's wall time and reminders per second;
+a plain-Python baseline (same query, same Apprise calls, same concurrency, same sink; no Prefect, no
+outbox); and the raw limit (smtplib on one reused connection).
+Usage: python bench/reminder_sweep.py [--deadlines 1000000] [--due 20000] [--postgres URL] [--channel smtppool|mailto]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import smtplib
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
+
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy.engine.url import make_url  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from domain.calendar import helsinki_instant  # noqa: E402
+from domain.model import Application, Call, Contact, Duty, DutyPhase, Language, Organisation, OrganisationKind, Programme  # noqa: E402
+from domain.reminders import DEFAULT_POLICY, live_deadlines, reach  # noqa: E402
+from grantflow.database import open_database  # noqa: E402
+from grantflow.mailsink import MailSink  # noqa: E402
+from notifications.dispatch import Channels, send  # noqa: E402
+from notifications.outbox import Notification  # noqa: E402
+
+NOW = helsinki_instant(datetime(2026, 3, 2, 9, 0))  # a Monday
+APPLICATIONS = 1000
+
+
+def populate(url: str, deadlines: int, due: int) -> None:
+    """N duties over 1000 applications; `due` of them fall due in exactly 7 days, the rest years away."""
+    engine = open_database(url)
+    with Session(engine) as session:
+        session.add(Programme(id="bench", name="Bench", period_start=NOW.date(), period_end=NOW.date() + timedelta(days=3650)))
+        session.add(Organisation(id="bench-org", name="Bench", kind=OrganisationKind.MUNICIPALITY))
+        session.flush()
+        session.add(Call(id="bench-call", programme_id="bench", name="Bench", deadline_at=NOW + timedelta(days=3000),
+                         state_share_percent=80, appropriation_cents=0))
+        session.add_all(Contact(organisation_id="bench-org", role=f"r{i}", email=f"c{i}@bench.example", language=Language.FI) for i in range(1))
+        session.flush()
+        session.execute(insert(Application), [
+            {"id": f"app-{i}", "call_id": "bench-call", "applicant_id": "bench-org", "title": f"Hanke {i}", "stage": "preparation",
+             "total_cost_cents": 100, "requested_cents": 80}
+            for i in range(APPLICATIONS)
+        ])
+        session.commit()
+    soon, later = NOW + timedelta(days=7, hours=7), NOW + timedelta(days=400)
+    chunk = 50_000
+    with engine.begin() as connection:
+        for start in range(0, deadlines, chunk):
+            connection.execute(insert(Duty), [
+                {"application_id": f"app-{n % APPLICATIONS}", "kind": f"duty-{n}", "title": f"Asiakirja {n}", "phase": DutyPhase.FOLLOW_UP.value,
+                 "due_at": soon if n < due else later + timedelta(minutes=n)}
+                for n in range(start, min(start + chunk, deadlines))
+            ])
+    engine.dispose()
+
+
+def selection_seconds(url: str) -> tuple[float, int]:
+    engine = open_database(url)
+    with Session(engine) as session:
+        started = time.perf_counter()
+        found = live_deadlines(session, NOW, reach(DEFAULT_POLICY), timedelta(days=15))
+        return time.perf_counter() - started, len(found)
+
+
+def baseline(url: str, channel: str, concurrency: int) -> tuple[float, int]:
+    """The same query and the same Apprise sends, in plain Python: no Prefect, no outbox, no templates."""
+    started = time.perf_counter()
+    engine = open_database(url)
+    with Session(engine) as session:
+        deadlines = [d for d in live_deadlines(session, NOW, reach(DEFAULT_POLICY), timedelta(days=15))]
+    messages = [
+        Notification(key=f"baseline:{d.key}", application_id=d.application_id, recipient="c0@bench.example", language=Language.FI,
+                     subject=f"Muistutus: {d.title}", body=f"Määräaika {d.due_at}", created_at=NOW)
+        for d in deadlines
+    ]
+    channels = Channels(email_url=channel)
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        sent = sum(d.ok for d in pool.map(lambda m: send(m, channels), messages))
+    return time.perf_counter() - started, sent
+
+
+def raw_limit(port: int, count: int) -> float:
+    """Messages per second over one reused SMTP connection."""
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        smtp.login("grantflow", "bench")
+        started = time.perf_counter()
+        for n in range(count):
+            message = EmailMessage()
+            message["From"], message["To"], message["Subject"] = "grantflow@bench.example", "c0@bench.example", f"raw {n}"
+            message.set_content("Määräaika 9.3.2026 klo 16.15")
+            smtp.send_message(message)
+        return count / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--deadlines", type=int, default=1_000_000)
+    parser.add_argument("--due", type=int, default=20_000)
+    parser.add_argument("--postgres", default=None, help="a PostgreSQL admin URL; SQLite by default")
+    parser.add_argument("--channel", choices=["smtppool", "mailto"], default="smtppool",
+                        help="Apprise channel: connections reused per thread, or Apprise's own e-mail plugin (a connection per message)")
+    args = parser.parse_args()
+
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.reminders import reminder_sweep
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("PREFECT_HOME", str(Path(tmp) / "prefect"))
+        admin, name = None, f"grantflow_bench_{uuid.uuid4().hex[:8]}"
+        if args.postgres:
+            admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+            with admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
+        else:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        try:
+            started = time.perf_counter()
+            populate(url, args.deadlines, args.due)
+            print(f"{args.deadlines} open deadlines, {args.due} due a reminder ({make_url(url).get_backend_name()}); built in {time.perf_counter() - started:.0f} s")
+            seconds, found = selection_seconds(url)
+            print(f"due-row selection: {seconds:.3f} s for {found} deadlines in the window (goal < 2 s)")
+            concurrency = int(os.environ.get("GRANTFLOW_DELIVERY_CONCURRENCY", "8"))
+            with MailSink(login=("grantflow", "bench")) as sink:
+                channel = sink.channel_url(pooled=args.channel == "smtppool")
+                raw = raw_limit(sink.port, min(args.due, 5000))
+                base_seconds, base_sent = baseline(url, channel, concurrency)
+                os.environ |= {"GRANTFLOW_DATABASE_URL": url, "GRANTFLOW_EMAIL_URL": channel}
+                with prefect_test_harness(server_startup_timeout=120):
+                    started = time.perf_counter()
+                    report = asyncio.run(reminder_sweep(NOW))
+                    sweep_seconds = time.perf_counter() - started
+            sweep_rate, base_rate = len(report.delivery.sent) / sweep_seconds, base_sent / base_seconds
+            print(f"raw limit (smtplib, one connection): {raw:.0f} messages/s")
+            print(f"channel: {args.channel}")
+            print(f"baseline (plain Python + Apprise, {concurrency} threads): {base_sent} sent in {base_seconds:.1f} s = {base_rate:.0f}/s")
+            print(f"sweep (Prefect flow + outbox): {len(report.delivery.sent)} sent in {sweep_seconds:.1f} s = {sweep_rate:.0f}/s")
+            print(f"sweep / baseline wall time: {sweep_seconds / base_seconds:.2f}x (goal <= 1.25x)")
+            print(f"sweep throughput / raw limit: {sweep_rate / raw:.2f} (goal >= 0.25)")
+        finally:
+            if admin is not None:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()

@@ -26,6 +26,10 @@ def make_engine(url: str, **options: Any) -> Engine:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets readers and one writer work at once (parallel sweeps, the flows, the CLI); with it,
+    # synchronous=NORMAL keeps every commit safe from a crashed process without an fsync per commit.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

@@ -75,14 +75,7 @@ def enqueue(session: Session, messages: list[OutgoingMessage], *, at: datetime) 
         return []
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    inserted: list[str] = []
-    for start in range(0, len(messages), 1000):
-        chunk = messages[start : start + 1000]
-        statement = (
-            insert(Notification)
-            .values([{**m.model_dump(), "created_at": at, "in_doubt": False, "attempts": 0} for m in chunk])
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(Notification.key)
-        )
-        inserted += list(session.execute(statement).scalars())
-    return inserted
+    # One statement, executed over many rows: compiled once, batched by the driver.
+    statement = insert(Notification).on_conflict_do_nothing(index_elements=["key"]).returning(Notification.key)
+    rows = [{**m.model_dump(), "created_at": at, "in_doubt": False, "attempts": 0} for m in messages]
+    return list(session.execute(statement, rows).scalars())

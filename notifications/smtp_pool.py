@@ -18,23 +18,34 @@ from urllib.parse import unquote
 from apprise.decorators import notify
 
 SCHEME = "smtppool"
-_threads = threading.local()
 _log = logging.getLogger("apprise")
+# Idle connections per server and user. Apprise runs each notify in a thread of its own, so the pool
+# is shared between threads: a sender takes an idle connection, or opens one, and gives it back.
+_idle: dict[tuple[str, int, str], list[smtplib.SMTP]] = {}
+_lock = threading.Lock()
 
 
-def _connection(meta: dict[str, Any], fresh: bool = False) -> smtplib.SMTP:
-    pool: dict[tuple[str, int, str], smtplib.SMTP] = _threads.__dict__.setdefault("pool", {})
-    key = (str(meta["host"]), int(meta.get("port") or 25), str(meta.get("user") or ""))
-    if fresh and key in pool:
-        _close(pool.pop(key))
-    if key not in pool:
-        connection = smtplib.SMTP(key[0], key[1], timeout=30)
-        if str(meta["qsd"].get("starttls", "no")).lower() in ("yes", "true", "1"):
-            connection.starttls()
-        if meta.get("user"):
-            connection.login(unquote(str(meta["user"])), unquote(str(meta.get("password") or "")))
-        pool[key] = connection
-    return pool[key]
+def _key(meta: dict[str, Any]) -> tuple[str, int, str]:
+    return str(meta["host"]), int(meta.get("port") or 25), str(meta.get("user") or "")
+
+
+def _take(meta: dict[str, Any]) -> smtplib.SMTP:
+    with _lock:
+        idle = _idle.get(_key(meta))
+        if idle:
+            return idle.pop()
+    host, port, user = _key(meta)
+    connection = smtplib.SMTP(host, port, timeout=30)
+    if str(meta["qsd"].get("starttls", "no")).lower() in ("yes", "true", "1"):
+        connection.starttls()
+    if user:
+        connection.login(unquote(user), unquote(str(meta.get("password") or "")))
+    return connection
+
+
+def _give_back(meta: dict[str, Any], connection: smtplib.SMTP) -> None:
+    with _lock:
+        _idle.setdefault(_key(meta), []).append(connection)
 
 
 def _close(connection: smtplib.SMTP) -> None:
@@ -56,14 +67,22 @@ def send_pooled(body: str, title: str, notify_type: str, meta: dict[str, Any], *
     message.set_content(body)
     for attempt in (1, 2):
         try:
-            _connection(meta, fresh=attempt == 2).send_message(message)
-            return True
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError) as exc:
-            # A connection the server closed since the last message: one fresh try.
-            if attempt == 2:
-                _log.warning("SMTP server %s:%s cannot be reached: %s", meta["host"], meta.get("port"), exc)
+            connection = _take(meta)
         except (smtplib.SMTPException, OSError) as exc:
-            _log.warning("SMTP server %s:%s refused the message: %s", meta["host"], meta.get("port"), exc)
-            _threads.__dict__.get("pool", {}).clear()
+            _log.warning("SMTP server %s:%s cannot be reached: %s", meta["host"], meta.get("port"), exc)
             return False
+        try:
+            connection.send_message(message)
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+            # An idle connection the server has closed: once more on a fresh one.
+            _close(connection)
+            if attempt == 2:
+                _log.warning("SMTP server %s:%s closed the connection: %s", meta["host"], meta.get("port"), exc)
+            continue
+        except (smtplib.SMTPException, OSError) as exc:
+            _close(connection)
+            _log.warning("SMTP server %s:%s refused the message: %s", meta["host"], meta.get("port"), exc)
+            return False
+        _give_back(meta, connection)
+        return True
     return False

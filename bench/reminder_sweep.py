@@ -12,6 +12,8 @@ import argparse
 import asyncio
 import os
 import smtplib
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -32,16 +34,27 @@ from domain.calendar import helsinki_instant  # noqa: E402
 from domain.model import Application, Call, Contact, Duty, DutyPhase, Language, Organisation, OrganisationKind, Programme  # noqa: E402
 from domain.reminders import DEFAULT_POLICY, live_deadlines, reach  # noqa: E402
 from grantflow.database import open_database  # noqa: E402
-from grantflow.mailsink import MailSink  # noqa: E402
+from grantflow.mailsink import free_port  # noqa: E402
 from notifications.dispatch import Channels, send  # noqa: E402
 from notifications.outbox import Notification  # noqa: E402
 
+SINK = """
+import time
+from grantflow.mailsink import MailSink
+with MailSink(port={port}, login=("grantflow", "bench")):
+    while True:
+        time.sleep(60)
+"""
 NOW = helsinki_instant(datetime(2026, 3, 2, 9, 0))  # a Monday
 APPLICATIONS = 1000
 
 
 def populate(url: str, deadlines: int, due: int) -> None:
-    """N duties over 1000 applications; `due` of them fall due in exactly 7 days, the rest years away."""
+    """N duties over 1000 applications; `due` of them fall due in 14 days, the rest years away.
+
+    Due in 14 days, today's reminder is each deadline's first: the steady state of a daily sweep,
+    in which no earlier reminder was missed and none is recorded as skipped.
+    """
     engine = open_database(url)
     with Session(engine) as session:
         session.add(Programme(id="bench", name="Bench", period_start=NOW.date(), period_end=NOW.date() + timedelta(days=3650)))
@@ -57,7 +70,7 @@ def populate(url: str, deadlines: int, due: int) -> None:
             for i in range(APPLICATIONS)
         ])
         session.commit()
-    soon, later = NOW + timedelta(days=7, hours=7), NOW + timedelta(days=400)
+    soon, later = NOW + timedelta(days=14, hours=7), NOW + timedelta(days=400)
     chunk = 50_000
     with engine.begin() as connection:
         for start in range(0, deadlines, chunk):
@@ -137,15 +150,22 @@ def main() -> None:
             seconds, found = selection_seconds(url)
             print(f"due-row selection: {seconds:.3f} s for {found} deadlines in the window (goal < 2 s)")
             concurrency = int(os.environ.get("GRANTFLOW_DELIVERY_CONCURRENCY", "8"))
-            with MailSink(login=("grantflow", "bench")) as sink:
-                channel = sink.channel_url(pooled=args.channel == "smtppool")
-                raw = raw_limit(sink.port, min(args.due, 5000))
+            # The SMTP sink runs in a process of its own, as a real mail server would.
+            port = free_port()
+            sink = subprocess.Popen([sys.executable, "-c", SINK.format(port=port)])
+            try:
+                time.sleep(2)
+                login = f"grantflow:bench@127.0.0.1:{port}"
+                channel = f"smtppool://{login}?from=grantflow@bench.example" if args.channel == "smtppool" else f"mailto://{login}?from=grantflow@bench.example&mode=insecure&format=text"
+                raw = raw_limit(port, min(args.due, 5000))
                 base_seconds, base_sent = baseline(url, channel, concurrency)
                 os.environ |= {"GRANTFLOW_DATABASE_URL": url, "GRANTFLOW_EMAIL_URL": channel}
                 with prefect_test_harness(server_startup_timeout=120):
                     started = time.perf_counter()
                     report = asyncio.run(reminder_sweep(NOW))
                     sweep_seconds = time.perf_counter() - started
+            finally:
+                sink.terminate()
             sweep_rate, base_rate = len(report.delivery.sent) / sweep_seconds, base_sent / base_seconds
             print(f"raw limit (smtplib, one connection): {raw:.0f} messages/s")
             print(f"channel: {args.channel}")

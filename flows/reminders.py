@@ -66,7 +66,8 @@ def plan(now: datetime, dry_run: bool) -> SweepReport:
         skipped = enqueue(session, [m.model_copy(update={"status": DeliveryStatus.SKIPPED}) for m in planned.skipped], at=now)
     report.planned, report.skipped = len(fresh), len(skipped)
     report.rows = [_row(m, "queued") for m in planned.to_send if m.key in fresh]
-    report.rows += [_row(m, "skipped: a later reminder superseded it") for m in planned.skipped if m.key in set(skipped)]
+    superseded = set(skipped)
+    report.rows += [_row(m, "skipped: a later reminder superseded it") for m in planned.skipped if m.key in superseded]
     return report
 
 

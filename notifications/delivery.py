@@ -52,7 +52,7 @@ def claim(engine: Engine, now: datetime, limit: int, *, keys: list[str] | None =
     if keys is not None:
         sendable = sendable.where(col(Notification.key).in_(keys))
     while True:
-        with unit_of_work(engine) as session:
+        with _writing, unit_of_work(engine) as session:
             candidates = list(session.exec(sendable))
             if not candidates:
                 return token, []
@@ -93,6 +93,9 @@ def _outcome(row: Notification, delivery: Delivery, now: datetime, policy: Retry
     return DeliveryStatus.PENDING, {"last_error": delivery.error, "next_attempt_at": now + wait}
 
 
+# Claims and marks of one process take turns here rather than in SQLite's busy handler, which
+# sleeps in growing steps; other processes still meet at the database's own locks.
+_writing = threading.Lock()
 _TABLE = Notification.__table__  # type: ignore[attr-defined]
 # One statement for every mark, executed over many rows; the claim token keeps a mark to its own claim.
 _MARK = (
@@ -137,7 +140,7 @@ class _Marker(threading.Thread):
                     if delivery.error:
                         self.report.errors[row.key] = delivery.error
                 if marks:
-                    with self.engine.begin() as connection:
+                    with _writing, self.engine.begin() as connection:
                         connection.execute(_MARK, marks)
             except BaseException as exc:  # left claimed: the next sweep finds them in doubt and reports them
                 self.failure = exc

@@ -76,6 +76,7 @@ def enqueue(session: Session, messages: list[OutgoingMessage], *, at: datetime) 
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     # One statement, executed over many rows: compiled once, batched by the driver.
-    statement = insert(Notification).on_conflict_do_nothing(index_elements=["key"]).returning(Notification.key)
+    table = Notification.__table__  # type: ignore[attr-defined]
+    statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
     rows = [{**m.model_dump(), "created_at": at, "in_doubt": False, "attempts": 0} for m in messages]
     return list(session.execute(statement, rows).scalars())

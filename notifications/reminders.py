@@ -38,14 +38,21 @@ def plan_reminders(session: Session, now: datetime) -> ReminderPlan:
     ahead = max(reach(p) for p in policies.values())
     behind = timedelta(days=max((p.overdue_after or 0) for p in policies.values()) + 14)
     plan = ReminderPlan(now=now)
+    # A sweep touches each application and applicant many times over: load each once.
+    applications: dict[str, Application] = {}
+    contacts_of: dict[str, list[Contact]] = {}
     for deadline in live_deadlines(session, now, ahead, behind):
         policy = policies[deadline.call_id]
         send, superseded = due_slots(deadline, policy, now)
         if send is None and not superseded:
             continue
         plan.deadlines += 1
-        app = repo.application(session, deadline.application_id)
-        contacts = applicant_contacts(session, app)
+        if deadline.application_id not in applications:
+            applications[deadline.application_id] = repo.application(session, deadline.application_id)
+        app = applications[deadline.application_id]
+        if app.applicant_id not in contacts_of:
+            contacts_of[app.applicant_id] = applicant_contacts(session, app)
+        contacts = contacts_of[app.applicant_id]
         if send is not None:
             escalated = send.name == OVERDUE and policy.escalate_to_officer
             recipients = [*contacts, officer(session, app)] if escalated else contacts

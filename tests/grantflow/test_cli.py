@@ -58,3 +58,12 @@ def test_submit_reads_a_time_without_offset_as_helsinki_time_and_refuses_a_late_
     result = runner.invoke(app, ["submit", "esimerkki-ru-2020", "--at", "2020-04-30T16:15:00"])
     assert result.exit_code == 1
     assert "closed at 30.4.2020 klo 16.15 (Suomen aikaa); 30.4.2020 klo 16.15 (Suomen aikaa) is too late" in result.output
+
+
+def test_remind_dry_run_lists_the_due_reminders_and_sends_nothing(seeded: Engine, prefect_server: None, mail_sink: object) -> None:
+    result = runner.invoke(app, ["remind", "--now", "2020-04-16T09:00:00+03:00", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Reminder sweep at 16.4.2020 klo 09.00" in result.output and "(dry run)" in result.output
+    assert "would send" in result.output
+    assert result.output.rstrip().endswith("dry run: nothing was sent or stored")
+    assert mail_sink.mails == []  # type: ignore[attr-defined]

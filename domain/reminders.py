@@ -96,9 +96,11 @@ def _at(day: date, policy: ReminderPolicy) -> datetime:
     return local_instant(day, policy.send_at, field="send_at")
 
 
-def due_slots(deadline: Deadline, policy: ReminderPolicy, now: datetime) -> tuple[Slot | None, list[Slot]]:
+def due_slots(
+    deadline: Deadline, policy: ReminderPolicy, now: datetime, planned: list[Slot] | None = None
+) -> tuple[Slot | None, list[Slot]]:
     """The slot to send at `now` (the latest that has come), and the earlier ones it supersedes."""
-    come = [s for s in slots(deadline, policy) if s.send_at <= now]
+    come = [s for s in (planned if planned is not None else slots(deadline, policy)) if s.send_at <= now]
     before = [s for s in come if s.name != OVERDUE]
     if any(s.name == OVERDUE for s in come):
         return next(s for s in come if s.name == OVERDUE), before

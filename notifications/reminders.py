@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from domain import repository as repo
 from domain.calendar import HELSINKI
 from domain.model import Application, Call, Contact
-from domain.reminders import OVERDUE, Deadline, due_slots, live_deadlines, policy_of, reach
+from domain.reminders import OVERDUE, Deadline, Slot, due_slots, live_deadlines, policy_of, reach, slots
 from notifications.messages import duty_title, render
 from notifications.outbox import DeliveryStatus, Notification, OutgoingMessage
 from notifications.recipients import applicant_contacts, officer, targets
@@ -41,9 +41,14 @@ def plan_reminders(session: Session, now: datetime) -> ReminderPlan:
     # A sweep touches each application and applicant many times over: load each once.
     applications: dict[str, Application] = {}
     contacts_of: dict[str, list[Contact]] = {}
+    # Many deadlines share a due instant (a call's documents, a programme's reports): their slots too.
+    slots_of: dict[tuple[datetime, str], list[Slot]] = {}
     for deadline in live_deadlines(session, now, ahead, behind):
         policy = policies[deadline.call_id]
-        send, superseded = due_slots(deadline, policy, now)
+        shared = (deadline.due_at, deadline.call_id)
+        if shared not in slots_of:
+            slots_of[shared] = slots(deadline, policy)
+        send, superseded = due_slots(deadline, policy, now, slots_of[shared])
         if send is None and not superseded:
             continue
         plan.deadlines += 1

@@ -28,14 +28,15 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
 from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlalchemy.engine.url import make_url  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
 
-from domain.calendar import helsinki_instant  # noqa: E402
+from domain.calendar import HELSINKI, helsinki_instant  # noqa: E402
 from domain.model import Application, Call, Contact, Duty, DutyPhase, Language, Organisation, OrganisationKind, Programme  # noqa: E402
 from domain.reminders import DEFAULT_POLICY, live_deadlines, reach  # noqa: E402
 from grantflow.database import open_database  # noqa: E402
 from grantflow.mailsink import free_port  # noqa: E402
 from notifications.dispatch import Channels, send  # noqa: E402
+from notifications.messages import render  # noqa: E402
 from notifications.outbox import Notification  # noqa: E402
 
 SINK = """
@@ -91,16 +92,18 @@ def selection_seconds(url: str) -> tuple[float, int]:
 
 
 def baseline(url: str, channel: str, concurrency: int) -> tuple[float, int]:
-    """The same query and the same Apprise sends, in plain Python: no Prefect, no outbox, no templates."""
+    """The same query, the same messages and the same Apprise sends in plain Python: no Prefect, no outbox."""
     started = time.perf_counter()
     engine = open_database(url)
     with Session(engine) as session:
-        deadlines = [d for d in live_deadlines(session, NOW, reach(DEFAULT_POLICY), timedelta(days=15))]
-    messages = [
-        Notification(key=f"baseline:{d.key}", application_id=d.application_id, recipient="c0@bench.example", language=Language.FI,
-                     subject=f"Muistutus: {d.title}", body=f"Määräaika {d.due_at}", created_at=NOW)
-        for d in deadlines
-    ]
+        deadlines = live_deadlines(session, NOW, reach(DEFAULT_POLICY), timedelta(days=15))
+        apps = {a.id: a for a in session.exec(select(Application))}
+    messages = []
+    for d in deadlines:
+        days = (d.due_at.astimezone(HELSINKI).date() - NOW.astimezone(HELSINKI).date()).days
+        subject, body = render("reminder", Language.FI, app=apps[d.application_id], title=d.title, kind=d.kind, due_at=d.due_at, days=days, escalated=False)
+        messages.append(Notification(key=f"baseline:{d.key}", application_id=d.application_id, recipient="c0@bench.example",
+                                     language=Language.FI, subject=subject, body=body, created_at=NOW))
     channels = Channels(email_url=channel)
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         sent = sum(d.ok for d in pool.map(lambda m: send(m, channels), messages))

@@ -6,7 +6,7 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -162,27 +162,24 @@ def deliver(
     marker = _Marker(engine, now, policy, report)
     marker.start()
     try:
-        with ThreadPoolExecutor(max_workers=policy.concurrency) as pool:
+        # At most two batches waiting beyond the one being claimed: senders never wait for a batch's
+        # slowest message, and a sender that dies leaves at most three batches unmarked.
+        room = threading.BoundedSemaphore(2 * policy.batch)
 
-            def one(row: Notification, token: str) -> None:
+        def one(row: Notification, token: str) -> None:
+            try:
                 marker.done.put((row, token, sender(row, channels)))
+            finally:
+                room.release()
 
-            # Claim a small batch whenever fewer than a batch are in flight: senders never wait for a
-            # batch's slowest message, and a sender that dies leaves at most two batches unmarked.
-            in_flight: set[Future[None]] = set()
-            exhausted = False
+        with ThreadPoolExecutor(max_workers=policy.concurrency) as pool:
             while marker.failure is None:
-                if not exhausted and len(in_flight) < policy.batch:
-                    token, rows = claim(engine, now, policy.batch, keys=keys)
-                    if rows:
-                        in_flight |= {pool.submit(one, row, token) for row in rows}
-                        continue
-                    exhausted = True
-                if not in_flight:
+                token, rows = claim(engine, now, policy.batch, keys=keys)
+                if not rows:
                     break
-                finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    future.result()
+                for row in rows:
+                    room.acquire()
+                    pool.submit(one, row, token)
     finally:
         marker.done.put(None)
         marker.join()

@@ -14,13 +14,22 @@ from domain.model import DutyPhase, Language, OrganisationKind
 from domain.money import Euros
 from domain.reminders import ReminderPolicy
 
+
+def _printable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and no name, title or justification needs control characters.
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), AfterValidator(_printable)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_printable)]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _email(value: str) -> str:
-    if not _EMAIL.match(value) or len(value) > 254:
+    if not _EMAIL.match(value) or len(value) > 254 or not value.isprintable():
         raise ValueError("must be an e-mail address such as name@example.fi")
     return value.lower()
 
@@ -75,7 +84,7 @@ class ContactInput(Record):
 class OrganisationInput(Record):
     id: Slug
     name: Text
-    short_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    short_name: ShortText | None = None
     kind: OrganisationKind
     contacts: list[ContactInput] = []
 

@@ -152,3 +152,15 @@ def test_the_command_refuses_odd_values_without_a_traceback(seeded: Engine, appl
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert stored_rows(seeded) == before
+
+
+def test_text_with_a_nul_byte_is_refused_naming_the_field(engine: Engine) -> None:
+    data = copy.deepcopy(SEED_DATA)
+    data["applications"][0]["title"] = "Hanke\x00"
+    data["organisations"][0]["contacts"][0]["email"] = "a\x00b@stm.example"
+    with pytest.raises(ValidationFailed) as refused:
+        parse_scenario(yaml.safe_dump(data, allow_unicode=True).encode("utf-8"), source="nul.yaml")
+    messages = [p.message for p in refused.value.problems]
+    assert "applications[0] lappi-fsc-2020: title: must not contain control characters" in messages
+    assert any(m.startswith("organisations[0] stm: contacts[0].email:") for m in messages)
+    assert stored_rows(engine) == 0

@@ -113,9 +113,33 @@ async def reminder_sweep(now: datetime | None = None, dry_run: bool = False) -> 
             logger.warning("%d message(s) were claimed by a sender that stopped before marking them; resent with the same Message-ID: %s",
                            len(report.delivery.in_doubt), ", ".join(report.delivery.in_doubt))
     await acreate_table_artifact(
-        [row.model_dump() for row in report.rows] or [{"outcome": "nothing due"}],
+        artifact_table(report.rows),
         key="reminder-sweep",
-        description=f"Reminder sweep at {format_instant(moment)}{' (dry run)' if dry_run else ''}",
+        description=f"Reminder sweep at {format_instant(moment)}{' (dry run)' if dry_run else ''}: {_counts(report)}",
     )
     return report
+
+
+# Prefect refuses events over 1.5 MB, and a table of a large sweep's every row would be one; the
+# outbox table keeps every row, the artifact shows what needs an operator first.
+ARTIFACT_ROWS = 1000
+
+
+def artifact_table(rows: list[SweepRow], limit: int = ARTIFACT_ROWS) -> list[dict[str, str]]:
+    """The sweep's rows for its table artifact: failures, retries and skips before plain sends, at most `limit`."""
+    if not rows:
+        return [{"outcome": "nothing due"}]
+    ordered = sorted(rows, key=lambda row: row.outcome in ("sent", "queued", "would send"))
+    shown = [row.model_dump() for row in ordered[:limit]]
+    if len(ordered) > limit:
+        shown.append({"outcome": f"{len(ordered) - limit} more rows not shown; every message is in the outbox table"})
+    return shown
+
+
+def _counts(report: SweepReport) -> str:
+    if report.dry_run:
+        return f"{report.planned} would be sent"
+    delivery = report.delivery
+    return (f"{len(delivery.sent)} sent, {len(delivery.retrying)} retrying, {len(delivery.failed)} failed, "
+            f"{report.skipped} skipped, {len(report.cancelled)} cancelled, {len(delivery.in_doubt)} in doubt")
 

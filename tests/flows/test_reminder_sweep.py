@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from domain.model import Duty
 from domain.preparation import complete_duty
 from domain.store import unit_of_work
-from flows.reminders import reminder_sweep
+from flows.reminders import SweepRow, artifact_table, reminder_sweep
 from grantflow.mailsink import MailSink, free_port
 from notifications.outbox import DeliveryStatus, Notification
 from tests.helpers import hel
@@ -115,3 +115,11 @@ async def test_a_dry_run_lists_what_would_be_sent_and_changes_nothing(seeded: En
     report = await reminder_sweep(hel("2020-04-16 09:00"), dry_run=True)
     assert report.planned == 20 and {row.outcome for row in report.rows} == {"would send"}
     assert rows(seeded) == [] and mail_sink.mails == []
+
+
+def test_the_sweep_artifact_shows_rows_needing_an_operator_first_and_caps_the_rest() -> None:
+    def row(n: int, outcome: str) -> SweepRow:
+        return SweepRow(key=f"k{n}", recipient="r", application="a", slot="7d", due="", subject="s", outcome=outcome)
+
+    table = artifact_table([row(n, "sent") for n in range(5)] + [row(5, "FAILED, needs an operator: refused")], limit=3)
+    assert [line["outcome"] for line in table] == ["FAILED, needs an operator: refused", "sent", "sent", "3 more rows not shown; every message is in the outbox table"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -231,4 +232,6 @@ class DomainEvent(SQLModel, table=True):
     actor: str = Field(max_length=128)
     occurred_at: datetime = Field(sa_type=UTCDateTime)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    # The id the event carries outside: a relay that sends it twice sends the same event.
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_type=sa.Uuid, unique=True)
     relayed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

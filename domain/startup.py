@@ -59,6 +59,11 @@ def reporting_duties(app: Application, start: date, end: date) -> list[Duty]:
     return duties
 
 
+def unaccepted(session: Session, app: Application) -> Duty | None:
+    """The acceptance of the grant, while it is still owed: a project cannot start before it."""
+    return next((d for d in repo.duties(session, app.id, DutyPhase.STARTUP) if d.kind == ACCEPTANCE and d.done_at is None), None)
+
+
 def start_project(session: Session, application_id: str, *, at: datetime, actor: str) -> tuple[Project, DomainEvent]:
     """Start a granted project once its grant is accepted: the project row, reporting duties, STARTED."""
     app = repo.application(session, application_id)
@@ -68,9 +73,9 @@ def start_project(session: Session, application_id: str, *, at: datetime, actor:
     decision = repo.decision_of(session, app.id)
     if decision is None or decision.period_start is None or decision.period_end is None:
         raise RuleViolation("decision", "a started project needs a decision with a grant period", record=record)
-    pending = [d.title for d in repo.duties(session, app.id, DutyPhase.STARTUP) if d.kind == ACCEPTANCE and d.done_at is None]
-    if pending:
-        raise RuleViolation(f"documents[{ACCEPTANCE}]", f"{pending[0]} has not been delivered", record=record)
+    pending = unaccepted(session, app)
+    if pending is not None:
+        raise RuleViolation(f"documents[{ACCEPTANCE}]", f"{pending.title} has not been delivered", record=record)
     project = Project(
         application_id=app.id, name=app.title, period_start=decision.period_start, period_end=decision.period_end, started_at=at
     )

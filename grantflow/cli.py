@@ -1,4 +1,4 @@
-"""The `grantflow` command: import, status, submit, decide, demo."""
+"""The `grantflow` command: import, status, submit, decide, remind, serve, demo."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from domain.calendar import helsinki_instant
 from domain.errors import GrantflowError, ValidationFailed
-from domain.formatting import format_date
+from domain.formatting import format_date, format_money
 from domain.importing import ImportSummary, import_scenario
 from domain.redaction import redact
 from domain.status import call_statuses
@@ -161,6 +161,37 @@ def submit(
 
 @app.command()
 @_reported
+def decide(
+    application: Annotated[str, typer.Argument(help="The application's id")],
+    justification: Annotated[str, typer.Option(help="The decision's written justification")],
+    granted: Annotated[str | None, typer.Option(help="The granted total in euros; default the sum of the lines")] = None,
+    line: Annotated[list[str] | None, typer.Option(help="A sub-area's grant, SUBAREA=AMOUNT (repeat per line)")] = None,
+    share: Annotated[list[str] | None, typer.Option(help="A participant's grant, ORGANISATION=AMOUNT (repeat per participant)")] = None,
+    rejected: Annotated[bool, typer.Option("--rejected", help="The application is rejected")] = False,
+    period: Annotated[str | None, typer.Option(help="The grant period, START..END, e.g. 2020-07-01..2022-12-31")] = None,
+    decided_at: Annotated[datetime | None, typer.Option(help="When it was decided (ISO 8601; without an offset, Helsinki time); default now")] = None,
+    decided_by: Annotated[str | None, typer.Option(help="Who decided; default GRANTFLOW_ACTOR")] = None,
+) -> None:
+    """Record a decision: validated, stored, and its `grantflow.decision.recorded` event written for the decision flow."""
+    from domain.decision import record_decision
+    from grantflow.decide import decision_from_options
+
+    settings = get_settings()
+    now = datetime.now(UTC)
+    decision = decision_from_options(
+        application, granted=granted, rejected=rejected, lines=line or [], shares=share or [], justification=justification,
+        period=period, decided_at=helsinki_instant(decided_at, field="decided_at") if decided_at else now,
+        decided_by=decided_by or settings.actor,
+    )
+    with unit_of_work(open_database(settings.database())) as session:
+        row = record_decision(session, decision, at=now, actor=settings.actor)
+        outcome, total = row.outcome.value, row.granted_cents
+    console.print(f"Decision for {application} recorded: {outcome}, {format_money(total)}. "
+                  "The decision flow applies it once the event reaches Prefect (`grantflow serve` relays it).")
+
+
+@app.command()
+@_reported
 def remind(
     now: Annotated[datetime | None, typer.Option(help="The sweep's instant (ISO 8601; without an offset, Helsinki time); default now")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent; send and store nothing")] = False,
@@ -177,6 +208,19 @@ def remind(
     console.print("dry run: nothing was sent or stored" if dry_run else summary)
     if delivery.failed:
         raise typer.Exit(code=1)
+
+
+@app.command()
+@_reported
+def serve(
+    home: Annotated[Path, typer.Option(help="The Prefect server's own state (database, logs)")] = Path(".grantflow/prefect-server"),
+    port: Annotated[int, typer.Option(help="The Prefect server's port on 127.0.0.1")] = 4200,
+) -> None:
+    """Run a Prefect server on 127.0.0.1 with every deployment, a worker and the event relay; Ctrl-C stops all."""
+    from grantflow.serve import serve as serve_all
+
+    open_database(get_settings().database())
+    serve_all(home.resolve(), port, announce=lambda text: console.print(text, highlight=False))
 
 
 @app.command()

@@ -50,10 +50,10 @@ def parse_scenario(data: bytes, *, source: str) -> ScenarioInput:
     try:
         return ScenarioInput.model_validate(raw)
     except ValidationError as exc:
-        raise ValidationFailed(source, [_problem(error, raw) for error in exc.errors()], outcome="nothing was imported") from None
+        raise ValidationFailed(source, [problem_of(error, raw) for error in exc.errors()], outcome="nothing was imported") from None
 
 
-def _problem(error: Any, raw: dict[str, Any]) -> Problem:
+def problem_of(error: Any, raw: dict[str, Any]) -> Problem:
     """A pydantic error as `applications[2] soite-ru-2020` / `sub_areas[0].requested` / rule."""
     loc = list(error["loc"])
     record = None

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     delivery_retry_minutes: float = Field(default=5, gt=0)
     delivery_lease_seconds: float = Field(default=1800, gt=0)
     delivery_concurrency: int = Field(default=8, ge=1, le=64)
+    # Proactive alerts to the call's officer: no decision this many days after the call closed (the
+    # seed's ministry decided in 61), and no start-up this many days after the grant.
+    alert_decision_days: int = Field(default=70, ge=1, le=3650)
+    alert_startup_days: int = Field(default=90, ge=1, le=3650)
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from domain import repository as repo
+from domain.alerts import Alert
 from domain.formatting import format_date, format_instant, format_money
 from domain.model import Application, Contact, Decision, DecisionLine, DecisionShare, Duty, DutyPhase, Language, Organisation, Project
 from notifications.outbox import OutgoingMessage
@@ -126,3 +127,10 @@ def started_messages(session: Session, app: Application, project: Project, at: d
     duties = repo.duties(session, app.id, DutyPhase.REPORTING)
     recipients = [*applicant_contacts(session, app), *participant_contacts(session, app), officer(session, app)]
     return _messages("started", app, recipients, duties, project=project, at=at)
+
+
+def alert_messages(session: Session, alert: Alert) -> list[OutgoingMessage]:
+    """An alert goes to the call's officer, once per application and kind."""
+    app = repo.application(session, alert.application_id)
+    duties = [d for d in repo.duties(session, app.id, DutyPhase.STARTUP) if d.done_at is None]
+    return _messages(alert.kind.value, app, [officer(session, app)], duties, since=alert.since, days=alert.days)

@@ -27,6 +27,7 @@ from domain.importing import import_scenario
 from domain.store import unit_of_work
 from grantflow.database import open_database
 from grantflow.mailsink import MailSink
+from grantflow.prefect_server import PrefectServer
 from grantflow.scenario import SEED, read_scenario
 
 IMPORTED_AT = datetime(2020, 1, 2, 9, 0, tzinfo=UTC)
@@ -53,12 +54,14 @@ def _postgres_database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def prefect_server() -> Iterator[None]:
-    """One temporary Prefect server (its own database under PREFECT_HOME) for every test that runs flows."""
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_server() -> Iterator[PrefectServer]:
+    """One real Prefect server (`prefect server start`, its own database under a temporary PREFECT_HOME) for every flow test."""
+    from prefect.logging.handlers import APILogHandler
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+    with PrefectServer(Path(_PREFECT_HOME) / "server", ui=False) as server, temporary_settings({PREFECT_API_URL: server.api_url}):
+        yield server
+        APILogHandler().flush()  # the runs' last log lines reach the server before it stops
 
 
 @pytest.fixture
@@ -85,6 +88,18 @@ def seeded(engine: Engine) -> Engine:
     """A database holding the seed scenario, every application still in preparation."""
     with unit_of_work(engine) as session:
         import_scenario(session, read_scenario(SEED), source="seed.yaml", at=IMPORTED_AT, actor="test")
+    return engine
+
+
+@pytest.fixture
+def undecided(engine: Engine) -> Engine:
+    """The seed without its decisions; the applications Soite's decisions concern are under review."""
+    from tests.helpers import under_review
+
+    with unit_of_work(engine) as session:
+        import_scenario(session, read_scenario(SEED).model_copy(update={"decisions": []}), source="seed.yaml", at=IMPORTED_AT, actor="test")
+    with unit_of_work(engine) as session:
+        under_review(session, "soite-fsc-2020", "soite-ru-2020")
     return engine
 
 

@@ -1,0 +1,136 @@
+"""The event relay: domain events, written with each change, become Prefect events once the API has taken them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+
+from prefect import flow, get_run_logger
+from prefect.client.orchestration import PrefectClient, get_client
+from prefect.events import Event, RelatedResource, Resource
+from pydantic import BaseModel
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from domain.model import Application, DomainEvent
+from flows.runtime import engine
+
+BATCH = 200
+
+
+class RelayReport(BaseModel):
+    relayed: int = 0
+    waiting: int = 0
+    error: str | None = None
+
+
+def application_resource(application_id: str) -> str:
+    return f"grantflow.application.{application_id}"
+
+
+def prefect_event(row: DomainEvent, app: Application, now: datetime) -> Event:
+    """The Prefect event for a domain event: the application as resource, its call and applicant as related ones.
+
+    Prefect's `occurred` is when the event entered Prefect (its automations reason in real time);
+    the change's own instant, which may be simulated or long past, is `payload.occurred_at`.
+    """
+    return Event(
+        id=row.event_id,
+        occurred=now,
+        event=row.name,
+        resource=Resource({"prefect.resource.id": application_resource(app.id), "prefect.resource.name": app.title,
+                           "grantflow.application.id": app.id}),
+        related=[
+            RelatedResource({"prefect.resource.id": f"grantflow.call.{app.call_id}", "prefect.resource.role": "call"}),
+            RelatedResource({"prefect.resource.id": f"grantflow.organisation.{app.applicant_id}", "prefect.resource.role": "applicant"}),
+            # A duty's own resource lets a trigger wait for one kind, e.g. the acceptance of the grant.
+            *([RelatedResource({"prefect.resource.id": f"grantflow.duty.{row.payload['kind']}", "prefect.resource.role": "duty"})]
+              if "kind" in row.payload else []),
+        ],
+        payload={
+            **row.payload,
+            "application_id": app.id,
+            "occurred_at": row.occurred_at.isoformat(),
+            "actor": row.actor,
+            "from_stage": row.from_stage.value if row.from_stage else None,
+            "to_stage": row.to_stage.value if row.to_stage else None,
+            "requested_cents": app.requested_cents,
+        },
+    )
+
+
+def pending_events(engine: Engine, limit: int = BATCH) -> list[tuple[DomainEvent, Application]]:
+    with Session(engine) as session:
+        query = (
+            select(DomainEvent, Application)
+            .join(Application, col(Application.id) == col(DomainEvent.application_id))
+            .where(col(DomainEvent.relayed_at).is_(None))
+            .order_by(col(DomainEvent.id))
+            .limit(limit)
+        )
+        return [(event, app) for event, app in session.exec(query)]
+
+
+async def relay_once(engine: Engine, client: PrefectClient, limit: int = BATCH) -> int:
+    """Send one batch of unrelayed events in order and mark them only after the API accepted it."""
+    rows = pending_events(engine, limit)
+    if not rows:
+        return 0
+    now = datetime.now(UTC)
+    events = [prefect_event(row, app, now) for row, app in rows]
+    # POST /events answers only once the server has taken the batch, unlike emit_event, which drops
+    # events silently while the server is away. A crash after it and before the mark sends the batch
+    # again with the same event ids; the flows they start apply each change once.
+    response = await client.request("POST", "/events", json=[event.model_dump(mode="json") for event in events])
+    response.raise_for_status()
+    ids = [row.id for row, _ in rows]
+    with engine.begin() as connection:
+        connection.execute(update(DomainEvent).where(col(DomainEvent.id).in_(ids)).values(relayed_at=now))
+    return len(rows)
+
+
+async def relay_all(engine: Engine, client: PrefectClient) -> RelayReport:
+    """Every unrelayed event, batch after batch; an unreachable API leaves the rest for later."""
+    report = RelayReport()
+    try:
+        while sent := await relay_once(engine, client):
+            report.relayed += sent
+    except Exception as exc:  # noqa: BLE001 - the rows stay unrelayed and the next pass retries them
+        report.error = f"{type(exc).__name__}: {exc}"
+    with Session(engine) as session:
+        report.waiting = len(list(session.exec(select(DomainEvent.id).where(col(DomainEvent.relayed_at).is_(None)))))
+    return report
+
+
+async def relay_forever(engine: Engine, stop: asyncio.Event, interval: float = 0.2, logger: logging.Logger | None = None) -> None:
+    """Relay as events are written, until `stop`; while the API is away, keep the rows and try again."""
+    logger = logger or logging.getLogger("grantflow.relay")
+    failing = False
+    async with get_client() as client:
+        while not stop.is_set():
+            try:
+                sent = await relay_once(engine, client)
+                if failing:
+                    logger.info("Prefect API reachable again; relaying resumed")
+                failing = False
+            except Exception as exc:  # noqa: BLE001
+                if not failing:
+                    logger.warning("Prefect API not reachable (%s); events wait in the database", type(exc).__name__)
+                failing, sent = True, 0
+            if sent < BATCH:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=interval if not failing else max(interval, 2.0))
+                except TimeoutError:
+                    pass
+
+
+@flow(name="relay-events", flow_run_name="relay")
+async def relay() -> RelayReport:
+    """One pass of the relay, for setups without `grantflow serve` running it continuously."""
+    async with get_client() as client:
+        report = await relay_all(engine(), client)
+    if report.error:
+        get_run_logger().warning("%d event(s) still waiting: %s", report.waiting, report.error)
+    return report

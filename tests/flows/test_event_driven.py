@@ -1,0 +1,213 @@
+"""Decisions recorded, relayed to a real Prefect server, and applied by the flows its triggers start."""
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+from prefect.client.schemas.objects import FlowRun
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from domain import repository as repo
+from domain.decision import record_decision
+from domain.inputs import DecisionInput
+from domain.model import Decision, DomainEvent, Stage
+from domain.preparation import complete_duty
+from domain.store import unit_of_work
+from grantflow.mailsink import MailSink
+from grantflow.prefect_server import PrefectServer
+from grantflow.scenario import SEED, read_scenario
+from notifications.outbox import Notification
+from tests.helpers import hel
+
+SEED_DECISIONS = {d.application: d for d in read_scenario(SEED).decisions}
+
+
+def decide(engine: Engine, decision: DecisionInput) -> None:
+    with unit_of_work(engine) as session:
+        record_decision(session, decision, at=datetime.now(UTC), actor="test")
+
+
+def until(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.1)
+
+
+def stage(engine: Engine, application_id: str) -> Stage:
+    with Session(engine) as session:
+        return repo.application(session, application_id).stage
+
+
+@pytest.fixture(autouse=True)
+def _test_started() -> None:
+    global STARTED
+    STARTED = datetime.now(UTC)
+
+
+STARTED = datetime.now(UTC)
+
+
+def runs_named(name: str) -> list[FlowRun]:
+    """This test's runs of that name: the server is shared by the session."""
+    async def read() -> list[FlowRun]:
+        async with get_client() as client:
+            return await client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_=[name])))
+
+    return [run for run in asyncio.run(read()) if run.created is not None and run.created >= STARTED]
+
+
+def completed(name: str, count: int = 1) -> Callable[[], bool]:
+    return lambda: sum(1 for run in runs_named(name) if run.state and run.state.is_completed()) >= count
+
+
+def mails_to(sink: MailSink, address: str, subject_start: str) -> list[str]:
+    return [m.subject for m in sink.mails if address in m.recipients and m.subject.startswith(subject_start)]
+
+
+def test_a_recorded_partial_grant_is_applied_by_the_triggered_decision_flow_and_startup_follows(
+    undecided: Engine, served: None, mail_sink: MailSink
+) -> None:
+    decide(undecided, SEED_DECISIONS["soite-ru-2020"])
+    until(lambda: stage(undecided, "soite-ru-2020") == Stage.PARTIALLY_GRANTED)
+    until(completed("decision/soite-ru-2020"))
+    until(completed("startup/soite-ru-2020"))
+    run = runs_named("decision/soite-ru-2020")[0]
+    assert {"call:ru-2020", "applicant:soite"} <= set(run.tags)
+    with Session(undecided) as session:
+        decision = repo.decision_of(session, "soite-ru-2020")
+        assert decision is not None and decision.applied_at is not None
+        assert {d.kind for d in repo.duties(session, "soite-ru-2020") if d.phase.value == "startup"} >= {"grant-acceptance", "revised-plan"}
+    until(lambda: bool(mails_to(mail_sink, "toimialuejohtaja@soite.example", "Valtionavustus myönnetty osittain")))
+
+
+def test_a_full_grant_starts_the_project_once_its_acceptance_is_delivered(undecided: Engine, served: None, mail_sink: MailSink) -> None:
+    decide(undecided, SEED_DECISIONS["soite-fsc-2020"])
+    until(lambda: stage(undecided, "soite-fsc-2020") == Stage.GRANTED)
+    until(completed("startup/soite-fsc-2020"))
+    assert stage(undecided, "soite-fsc-2020") == Stage.GRANTED  # the acceptance is still owed
+    with unit_of_work(undecided) as session:
+        complete_duty(session, "soite-fsc-2020", "grant-acceptance", at=hel("2020-08-10 10:00"), actor="test")
+    until(lambda: stage(undecided, "soite-fsc-2020") == Stage.STARTED)
+    until(completed("startup/soite-fsc-2020", 2))
+
+
+def test_a_rejection_is_applied_and_no_startup_follows(undecided: Engine, served: None, mail_sink: MailSink) -> None:
+    rejection = DecisionInput(application="soite-fsc-2020", granted=0, justification="Ei täytä kriteereitä.",
+                              decided_at=hel("2020-06-30 12:00"), decided_by="STM")
+    decide(undecided, rejection)
+    until(lambda: stage(undecided, "soite-fsc-2020") == Stage.REJECTED)
+    until(completed("decision/soite-fsc-2020"))
+    time.sleep(2)  # time enough for a wrongly triggered start-up to appear
+    assert runs_named("startup/soite-fsc-2020") == []
+
+
+def test_the_same_decision_event_twice_applies_the_decision_once_with_one_notification(
+    undecided: Engine, served: None, mail_sink: MailSink
+) -> None:
+    decide(undecided, SEED_DECISIONS["soite-ru-2020"])
+    until(completed("decision/soite-ru-2020"))
+    # The same event again, as a relay that crashed before marking it would send it (a new id, so Prefect does not drop it).
+    with Session(undecided) as session:
+        row = session.exec(select(DomainEvent).where(DomainEvent.name == "grantflow.decision.recorded")).one()
+        row.event_id, row.relayed_at = uuid.uuid4(), None
+        session.add(row)
+        session.commit()
+    until(completed("decision/soite-ru-2020", 2))
+    with Session(undecided) as session:
+        notices = session.exec(select(Notification).where(col(Notification.key).startswith("decision:soite-ru-2020:"))).all()
+        events = session.exec(select(DomainEvent).where(DomainEvent.name == "grantflow.application.granted")).all()
+    assert len(events) == 1
+    assert len(notices) == len({n.recipient for n in notices})
+    until(lambda: len(mails_to(mail_sink, "toimialuejohtaja@soite.example", "Valtionavustus myönnetty osittain")) == 1)
+    time.sleep(1)
+    assert len(mails_to(mail_sink, "toimialuejohtaja@soite.example", "Valtionavustus myönnetty osittain")) == 1
+
+
+def test_decisions_recorded_while_the_prefect_server_is_down_are_relayed_and_applied_after_restart(
+    undecided: Engine, served: None, prefect_server: PrefectServer, mail_sink: MailSink
+) -> None:
+    prefect_server.stop()
+    try:
+        decide(undecided, SEED_DECISIONS["soite-ru-2020"])
+        decide(undecided, SEED_DECISIONS["soite-fsc-2020"])
+        time.sleep(1.5)
+        with Session(undecided) as session:
+            assert session.exec(select(DomainEvent).where(col(DomainEvent.relayed_at).is_(None))).all()
+        assert stage(undecided, "soite-ru-2020") == Stage.UNDER_REVIEW
+    finally:
+        prefect_server.start()
+    until(lambda: stage(undecided, "soite-ru-2020") == Stage.PARTIALLY_GRANTED, timeout=60)
+    until(lambda: stage(undecided, "soite-fsc-2020") == Stage.GRANTED, timeout=60)
+    with Session(undecided) as session:
+        assert session.exec(select(Decision).where(col(Decision.applied_at).is_(None))).all() == []
+
+
+def start_interactive(application_id: str) -> uuid.UUID:
+    async def create() -> uuid.UUID:
+        async with get_client() as client:
+            deployment = await client.read_deployment_by_name("decision-interactive/decision-interactive")
+            run = await client.create_flow_run_from_deployment(deployment.id, parameters={"application_id": application_id})
+            return run.id
+
+    return asyncio.run(create())
+
+
+def run_state(run_id: uuid.UUID) -> FlowRun:
+    async def read() -> FlowRun:
+        async with get_client() as client:
+            return await client.read_flow_run(run_id)
+
+    return asyncio.run(read())
+
+
+def resume(run_id: uuid.UUID, form: dict[str, object]) -> None:
+    async def post() -> None:
+        async with get_client() as client:
+            result = await client.resume_flow_run(run_id, run_input=form)
+            assert result.status.value == "ACCEPT", result
+
+    asyncio.run(post())
+
+
+def waiting_for_input(run_id: uuid.UUID, pause_key: str) -> Callable[[], bool]:
+    def check() -> bool:
+        state = run_state(run_id).state
+        return state is not None and state.is_paused() and state.state_details.pause_key == pause_key
+
+    return check
+
+
+RU_FORM = {
+    "decided_by": "Ylitarkastaja Virtanen",
+    "granted": 2680000,
+    "lines": [{"sub_area": 1, "granted": 580000}, {"sub_area": 2, "granted": 950000}, {"sub_area": 3, "granted": 1150000}],
+    "justification": "Tavoitteet ja toimenpiteet on kuvattu hyvin.",
+    "period_start": "2020-07-01",
+    "period_end": "2022-12-31",
+}
+
+
+def test_the_interactive_decision_waits_for_the_form_refuses_a_bad_one_and_records_a_good_one(
+    undecided: Engine, served: None, mail_sink: MailSink
+) -> None:
+    run_id = start_interactive("soite-ru-2020")
+    until(waiting_for_input(run_id, "decision-form-1"))
+    resume(run_id, {**RU_FORM, "lines": [{"sub_area": 1, "granted": 1600000}, *RU_FORM["lines"][1:]]})  # type: ignore[index]
+    until(waiting_for_input(run_id, "decision-form-2"))  # refused: it asks again
+    with Session(undecided) as session:
+        assert session.exec(select(Decision)).all() == []
+    resume(run_id, RU_FORM)
+    until(lambda: bool(run_state(run_id).state and run_state(run_id).state.is_completed()))  # type: ignore[union-attr]
+    assert "entered-by:Ylitarkastaja Virtanen" in run_state(run_id).tags
+    with Session(undecided) as session:
+        decision = session.exec(select(Decision)).one()
+    assert decision.decided_by == "Ylitarkastaja Virtanen" and decision.granted_cents == 268_000_000
+    until(lambda: stage(undecided, "soite-ru-2020") == Stage.PARTIALLY_GRANTED)  # the recorded event starts the decision flow

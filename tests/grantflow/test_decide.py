@@ -1,0 +1,65 @@
+"""`grantflow decide`: a decision validated and stored with its event, or refused with nothing stored."""
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from domain.model import Decision, DecisionLine, DomainEvent
+from grantflow.cli import app
+
+runner = CliRunner()
+RU = ["decide", "soite-ru-2020", "--line", "1=580000", "--line", "2=950 000", "--line", "3=1150000",
+      "--justification", "Tavoitteet ja toimenpiteet on kuvattu hyvin.", "--period", "2020-07-01..2022-12-31",
+      "--decided-at", "2020-06-30T12:00", "--decided-by", "STM"]
+
+
+def stored(engine: Engine) -> tuple[list[Decision], list[DomainEvent]]:
+    with Session(engine) as session:
+        return list(session.exec(select(Decision))), list(session.exec(select(DomainEvent).where(DomainEvent.name == "grantflow.decision.recorded")))
+
+
+def test_decide_records_the_decision_and_its_event_without_applying_it(undecided: Engine) -> None:
+    result = runner.invoke(app, RU)
+    assert result.exit_code == 0, result.output
+    assert "Decision for soite-ru-2020 recorded: partial, 2 680 000 €" in result.output
+    (decision,), (event,) = stored(undecided)
+    assert decision.granted_cents == 268_000_000 and decision.applied_at is None
+    assert event.relayed_at is None and event.payload["outcome"] == "partial"
+    with Session(undecided) as session:
+        assert sorted(line.granted_cents for line in session.exec(select(DecisionLine))) == [58_000_000, 95_000_000, 115_000_000]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"1=580000": "1=1600000"}, "lines[1].granted: 1 600 000 € exceeds the requested 800 000 €"),
+        ({}, None),
+        ({"2020-07-01..2022-12-31": "2020-07-01..2024-12-31"}, "period: 1.7.2020–31.12.2024 is outside the programme's period"),
+    ],
+)
+def test_an_invalid_decision_is_refused_naming_the_rule_and_nothing_is_stored(undecided: Engine, change: dict[str, str], message: str | None) -> None:
+    args = [change.get(arg, arg) for arg in RU]
+    if message is None:  # the lines do not sum to the given total
+        args += ["--granted", "2700000"]
+        message = "lines: lines sum to 2 680 000 €, not the granted total 2 700 000 €"
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert message in result.output, result.output
+    assert "Traceback" not in result.output
+    assert stored(undecided) == ([], [])
+
+
+def test_malformed_options_are_each_named(undecided: Engine) -> None:
+    result = runner.invoke(app, ["decide", "soite-ru-2020", "--line", "1:580000", "--granted", "paljon", "--period", "2020", "--justification", "x"])
+    assert result.exit_code == 1
+    for expected in ("--line[0]: '1:580000' must be KEY=AMOUNT", "--granted: 'paljon' is not an amount of euros", "--period: '2020' must be START..END"):
+        assert expected in result.output
+    assert stored(undecided) == ([], [])
+
+
+def test_a_second_decision_on_the_same_application_is_refused(undecided: Engine) -> None:
+    assert runner.invoke(app, RU).exit_code == 0
+    again = runner.invoke(app, RU)
+    assert again.exit_code == 1 and "already has a decision" in again.output
+    assert len(stored(undecided)[0]) == 1

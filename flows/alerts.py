@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
 from pydantic import BaseModel
 
 from domain.alerts import Alert, late_decisions, unconfirmed_startups
 from domain.formatting import format_instant
 from domain.store import unit_of_work
-from flows.runtime import deliver_notifications, engine, instant
+from flows.runtime import deliver_notifications, engine, instant, step
 from grantflow.settings import get_settings
 from notifications.messages import alert_messages
 from notifications.outbox import enqueue
@@ -22,7 +22,7 @@ class AlertReport(BaseModel):
     notifications: list[str] = []  # new ones only: an alert already sent is not sent again
 
 
-@task(name="find-overdue")
+@step(name="find-overdue")
 def find(now: datetime) -> AlertReport:
     settings = get_settings()
     with unit_of_work(engine()) as session:
@@ -35,9 +35,9 @@ def find(now: datetime) -> AlertReport:
 async def overdue_checks(now: datetime | None = None) -> AlertReport:
     """Late decisions and unconfirmed start-ups as of `now`; each officer hears of each once."""
     moment = instant(now)
-    report = find(moment)
+    report = await find(moment)
     if report.notifications:
-        deliver_notifications(report.notifications, moment)
+        await deliver_notifications(report.notifications, moment)
     for alert in report.alerts:
         get_run_logger().warning("%s: %s for %d days", alert.application_id, alert.kind.value, alert.days)
     await acreate_table_artifact(

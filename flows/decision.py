@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow, task
+from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 from pydantic import BaseModel
 from sqlmodel import select
@@ -14,7 +14,7 @@ from domain.decision import apply_decision
 from domain.formatting import format_date, format_money
 from domain.model import DecisionLine, DutyPhase
 from domain.store import unit_of_work
-from flows.runtime import actor, begin_stage, deliver_notifications, engine
+from flows.runtime import actor, begin_stage, deliver_notifications, engine, step
 from notifications.messages import decision_messages
 from notifications.outbox import enqueue
 
@@ -27,7 +27,7 @@ class DecisionResult(BaseModel):
     notifications: list[str] = []
 
 
-@task(name="apply-decision")
+@step(name="apply-decision")
 def apply(application_id: str, at: datetime) -> DecisionResult:
     """Apply the recorded decision and queue its notices in one transaction; a second run changes nothing."""
     with unit_of_work(engine()) as session:
@@ -78,8 +78,8 @@ def decision_markdown(application_id: str) -> str:
 @flow(name="decision", flow_run_name="decision/{application_id}")
 async def decision(application_id: str, at: datetime | None = None) -> DecisionResult:
     moment = await begin_stage(application_id, at)
-    result = apply(application_id, moment)
+    result = await apply(application_id, moment)
     if result.notifications:
-        deliver_notifications(result.notifications, moment)
+        await deliver_notifications(result.notifications, moment)
     await acreate_markdown_artifact(result.summary, key=f"decision-{application_id}", description="Decision summary")
     return result

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow, task
+from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 
 from domain.formatting import format_instant
 from domain.preparation import Readiness, complete_duty, readiness
 from domain.store import unit_of_work
-from flows.runtime import actor, begin_stage, engine
+from flows.runtime import actor, begin_stage, engine, step
 
 
-@task(name="deliver-documents")
+@step(name="deliver-documents")
 def deliver_documents(application_id: str, kinds: list[str], at: datetime) -> list[str]:
     with unit_of_work(engine()) as session:
         return [complete_duty(session, application_id, kind, at=at, actor=actor()).kind for kind in kinds]
 
 
-@task(name="check-readiness")
+@step(name="check-readiness")
 def check_readiness(application_id: str) -> Readiness:
     with unit_of_work(engine()) as session:
         return readiness(session, application_id)
@@ -45,7 +45,7 @@ async def preparation(application_id: str, deliver: list[str] | None = None, at:
     """Record delivered documents, then report what still stands between the application and submission."""
     moment = await begin_stage(application_id, at)
     if deliver:
-        deliver_documents(application_id, deliver, moment)
-    report = check_readiness(application_id)
+        await deliver_documents(application_id, deliver, moment)
+    report = await check_readiness(application_id)
     await acreate_markdown_artifact(readiness_markdown(report), key=f"readiness-{application_id}", description="Readiness for submission")
     return report

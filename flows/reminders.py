@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
 from pydantic import BaseModel
 
 from domain.formatting import format_instant
 from domain.store import unit_of_work
-from flows.runtime import engine, instant
+from flows.runtime import engine, instant, step
 from grantflow.settings import get_settings
 from notifications.delivery import DeliveryReport, deliver
 from notifications.outbox import DeliveryStatus, OutgoingMessage, enqueue
@@ -49,7 +49,7 @@ def _row(message: OutgoingMessage, outcome: str) -> SweepRow:
     )
 
 
-@task(name="plan-reminders")
+@step(name="plan-reminders")
 def plan(now: datetime, dry_run: bool) -> SweepReport:
     """Cancel what no longer applies, then put every reminder due at `now` in the outbox once (or just list it)."""
     report = SweepReport(now=now, dry_run=dry_run)
@@ -71,7 +71,7 @@ def plan(now: datetime, dry_run: bool) -> SweepReport:
     return report
 
 
-@task(name="send-outbox")
+@step(name="send-outbox")
 def send_outbox(now: datetime) -> DeliveryReport:
     settings = get_settings()
     channels = settings.channels()
@@ -93,9 +93,9 @@ async def reminder_sweep(now: datetime | None = None, dry_run: bool = False) -> 
     """Every due reminder, each sent once, in one flow run; failures wait for the next sweep."""
     logger = get_run_logger()
     moment = instant(now)
-    report = plan(moment, dry_run)
+    report = await plan(moment, dry_run)
     if not dry_run:
-        report.delivery = send_outbox(moment)
+        report.delivery = await send_outbox(moment)
         outcomes = {key: "sent" for key in report.delivery.sent}
         outcomes |= {key: f"retrying: {report.delivery.errors.get(key, '')}" for key in report.delivery.retrying}
         outcomes |= {key: f"FAILED, needs an operator: {report.delivery.errors.get(key, '')}" for key in report.delivery.failed}

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any, ParamSpec, TypeVar
 
-from prefect import get_run_logger, task
+from prefect import Task, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 from sqlalchemy.engine import Engine
@@ -15,6 +20,27 @@ from domain.model import Application
 from domain.store import make_engine, unit_of_work
 from grantflow.settings import get_settings
 from notifications.delivery import DeliveryReport, deliver
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def step(name: str) -> Callable[[Callable[P, R]], Task[P, Coroutine[Any, Any, R]]]:
+    """A Prefect task around a sync step: awaited, its body runs in a thread.
+
+    Many flow runs share the worker's event loop, so a step's database work or SMTP sends must not
+    stall the others; being async, the task uses its flow's API client instead of opening one per
+    call. Every step changes or reads live state: never served from a cache.
+    """
+
+    def wrap(body: Callable[P, R]) -> Task[P, Coroutine[Any, Any, R]]:
+        @functools.wraps(body)
+        async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            return await asyncio.to_thread(body, *args, **kwargs)
+
+        return task(name=name, cache_policy=NO_CACHE)(run)
+
+    return wrap
 
 
 @lru_cache(maxsize=4)
@@ -57,7 +83,7 @@ async def label_run(app: Application) -> None:
         await client.update_flow_run(context.flow_run.id, tags=tags)
 
 
-@task(name="deliver-notifications")
+@step(name="deliver-notifications")
 def deliver_notifications(keys: list[str], at: datetime | None = None) -> DeliveryReport:
     """Send the outbox rows `keys` through Apprise; each is marked as it goes, undelivered ones wait for a retry."""
     logger = get_run_logger()

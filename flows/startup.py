@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 from pydantic import BaseModel
 
@@ -13,7 +13,7 @@ from domain.formatting import format_date, format_instant
 from domain.model import DutyPhase, Stage
 from domain.startup import start_project, unaccepted
 from domain.store import unit_of_work
-from flows.runtime import actor, begin_stage, deliver_notifications, engine
+from flows.runtime import actor, begin_stage, deliver_notifications, engine, step
 from notifications.messages import started_messages
 from notifications.outbox import enqueue
 
@@ -30,7 +30,7 @@ class StartupResult(BaseModel):
     notifications: list[str] = []
 
 
-@task(name="start-project")
+@step(name="start-project")
 def start(application_id: str, at: datetime) -> StartupResult:
     """Start the project if its grant is accepted; a started one is left as it is, an unaccepted one waits."""
     with unit_of_work(engine()) as session:
@@ -50,13 +50,13 @@ def start(application_id: str, at: datetime) -> StartupResult:
 async def startup(application_id: str, at: datetime | None = None) -> StartupResult:
     """Runs on every grant and on the acceptance of one: the project starts once both are there, and only once."""
     moment = await begin_stage(application_id, at)
-    result = start(application_id, moment)
+    result = await start(application_id, moment)
     if result.waiting_for:
         get_run_logger().info("%s waits for %s; the acceptance's delivery starts it", application_id, result.waiting_for)
         return result
     if not result.started_now:
         return result
-    deliver_notifications(result.notifications, moment)
+    await deliver_notifications(result.notifications, moment)
     text = "\n".join([f"# {result.project} started", f"Grant period {result.period}", "", "## Reporting", *(f"- {r}" for r in result.reporting)])
     await acreate_markdown_artifact(text, key=f"startup-{application_id}", description="Project start-up")
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 from pydantic import BaseModel
 
@@ -12,7 +12,7 @@ from domain import repository as repo
 from domain.errors import ValidationFailed
 from domain.store import unit_of_work
 from domain.submission import begin_review, submit_application
-from flows.runtime import actor, begin_stage, deliver_notifications, engine, instant
+from flows.runtime import actor, begin_stage, deliver_notifications, engine, instant, step
 from notifications.messages import submitted_messages
 from notifications.outbox import enqueue
 
@@ -24,7 +24,7 @@ class SubmissionResult(BaseModel):
     notifications: list[str] = []
 
 
-@task(name="submit-application")
+@step(name="submit-application")
 def submit(application_id: str, at: datetime) -> SubmissionResult:
     """Submit and queue the receipts in one transaction; a refusal changes nothing and says why."""
     try:
@@ -40,9 +40,9 @@ def submit(application_id: str, at: datetime) -> SubmissionResult:
 @flow(name="submission", flow_run_name="submit/{application_id}")
 async def submission(application_id: str, at: datetime | None = None) -> SubmissionResult:
     moment = await begin_stage(application_id, at)
-    result = submit(application_id, moment)
+    result = await submit(application_id, moment)
     if result.accepted:
-        deliver_notifications(result.notifications, moment)
+        await deliver_notifications(result.notifications, moment)
         text = f"# {application_id} submitted\n\nSubmitted at {moment.isoformat()}; {len(result.notifications)} receipt(s) sent."
     else:
         get_run_logger().warning("Submission of %s refused: %s", application_id, "; ".join(result.problems))
@@ -51,7 +51,7 @@ async def submission(application_id: str, at: datetime | None = None) -> Submiss
     return result
 
 
-@task(name="begin-review")
+@step(name="begin-review")
 def start_review(call_id: str, at: datetime) -> list[str]:
     with unit_of_work(engine()) as session:
         return [event.application_id for event in begin_review(session, call_id, at=at, actor=actor())]
@@ -60,4 +60,4 @@ def start_review(call_id: str, at: datetime) -> list[str]:
 @flow(name="review", flow_run_name="review/{call_id}")
 async def review(call_id: str, at: datetime | None = None) -> list[str]:
     """After a call closes, its submitted applications go under review."""
-    return start_review(call_id, instant(at))
+    return await start_review(call_id, instant(at))

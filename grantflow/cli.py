@@ -217,10 +217,16 @@ def serve(
     port: Annotated[int, typer.Option(help="The Prefect server's port on 127.0.0.1")] = 4200,
 ) -> None:
     """Run a Prefect server on 127.0.0.1 with every deployment, a worker and the event relay; Ctrl-C stops all."""
+    from grantflow.prefect_server import ServerNotReady, port_in_use
     from grantflow.serve import serve as serve_all
 
+    if port_in_use(port):
+        raise _fail(ValueError(f"--port: {port} is already in use on 127.0.0.1; choose another"))
     open_database(get_settings().database())
-    serve_all(home.resolve(), port, announce=lambda text: console.print(text, highlight=False))
+    try:
+        serve_all(home.resolve(), port, announce=lambda text: console.print(text, highlight=False))
+    except ServerNotReady as exc:
+        raise _fail(exc) from None
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,11 +19,18 @@ class ServerNotReady(RuntimeError):
     pass
 
 
+def port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 class PrefectServer:
     """`prefect server start` as a child process; the API at `api_url`, the UI at `ui_url`."""
 
-    def __init__(self, home: Path, *, port: int | None = None, ui: bool = True, log: Path | None = None) -> None:
+    def __init__(self, home: Path, *, port: int | None = None, ui: bool = True, log: Path | None = None, database_url: str | None = None) -> None:
         self.home, self.port, self.ui = home, port or free_port(), ui
+        # SQLite under `home` unless given, e.g. postgresql+asyncpg://… for many runs at once.
+        self.database_url = database_url
         self.log = log or home / "server.log"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -43,7 +51,7 @@ class PrefectServer:
         env = {
             **os.environ,
             "PREFECT_HOME": str(self.home),
-            "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{self.home / 'prefect.db'}",
+            "PREFECT_API_DATABASE_CONNECTION_URL": self.database_url or f"sqlite+aiosqlite:///{self.home / 'prefect.db'}",
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "PREFECT_UI_ENABLED": "true" if self.ui else "false",
             "PREFECT_UI_API_URL": self.api_url,
@@ -57,15 +65,18 @@ class PrefectServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # a Ctrl-C in the terminal reaches us, and we stop it in order
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ServerNotReady(f"the Prefect server exited with {self.process.returncode}; see {self.log}")
-            if self.healthy():
-                return self
-            time.sleep(0.2)
-        self.stop()
-        raise ServerNotReady(f"the Prefect server did not answer on {self.api_url} within {timeout:.0f} s; see {self.log}")
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise ServerNotReady(f"the Prefect server exited with {self.process.returncode}; see {self.log}")
+                if self.healthy():
+                    return self
+                time.sleep(0.2)
+            raise ServerNotReady(f"the Prefect server did not answer on {self.api_url} within {timeout:.0f} s; see {self.log}")
+        except BaseException:  # Ctrl-C while it starts included: no server is left behind
+            self.stop()
+            raise
 
     def healthy(self) -> bool:
         try:

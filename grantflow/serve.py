@@ -37,7 +37,8 @@ async def run_services(stop: asyncio.Event, *, ready: Callable[[int], None] | No
 
 def serve(home: Path, port: int, *, announce: Callable[[str], None]) -> None:
     """Start the Prefect server, serve until Ctrl-C (or SIGTERM), then stop the runs' intake, the relay and the server."""
-    server = PrefectServer(home, port=port)
+    database = get_settings().prefect_database_url
+    server = PrefectServer(home, port=port, database_url=database.get_secret_value() if database else None)
     announce(f"Starting the Prefect server on {server.ui_url} (state in {home}) …")
     with server, temporary_settings({PREFECT_API_URL: server.api_url}):
         stop = asyncio.Event()

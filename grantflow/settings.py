@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import apprise
@@ -37,6 +39,9 @@ class Settings(BaseSettings):
     delivery_concurrency: int = Field(default=8, ge=1, le=64)
     # Proactive alerts to the call's officer: no decision this many days after the call closed (the
     # seed's ministry decided in 61), and no start-up this many days after the grant.
+    # The database of the Prefect server `grantflow serve` starts: SQLite under its --home by default;
+    # postgresql+asyncpg://… keeps triggers prompt when many runs write at once.
+    prefect_database_url: SecretStr | None = None
     alert_decision_days: int = Field(default=70, ge=1, le=3650)
     alert_startup_days: int = Field(default=90, ge=1, le=3650)
 
@@ -79,7 +84,7 @@ class Settings(BaseSettings):
     def secrets(self) -> list[str]:
         """Every value that must be masked wherever text could reach a person, a log or a table."""
         found: list[str] = []
-        for secret in (self.database_url, self.email_url):
+        for secret in (self.database_url, self.email_url, self.prefect_database_url):
             if secret is not None:
                 found += url_secrets(secret.get_secret_value())
                 if is_block_reference(secret):
@@ -98,11 +103,22 @@ def resolve_secret(secret: SecretStr) -> str:
         return value
     from prefect.blocks.system import Secret  # only deployments that keep secrets in blocks pay for the import
 
-    return str(Secret.load(value.removeprefix(BLOCK_PREFIX)).get())
+    # Always the blocking form: steps run in threads copied from an async flow's context.
+    return str(Secret.load(value.removeprefix(BLOCK_PREFIX), _sync=True).get())  # type: ignore[call-arg]
 
 
 def get_settings() -> Settings:
     """The settings, checked as they are read: a bad channel or database setting is refused here."""
+    env_file = Path(".env")
+    return _settings(
+        tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("GRANTFLOW_"))),
+        str(env_file.resolve()), env_file.stat().st_mtime_ns if env_file.is_file() else None,
+    )
+
+
+@lru_cache(maxsize=16)
+def _settings(environment: tuple[tuple[str, str], ...], env_file: str, env_file_changed: int | None) -> Settings:
+    # Read once per distinct environment: every task asks, and reading validates the channels.
     try:
         return Settings()
     except ValidationError as exc:

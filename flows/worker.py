@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -24,6 +26,21 @@ from prefect.utilities.engine import propose_state
 HEARTBEAT = timedelta(seconds=30)
 
 
+@contextmanager
+def _no_suspension_observer(flow_run_id: UUID, request: object, polling_interval: float = 10) -> Iterator[None]:
+    yield
+
+
+def _without_suspension_observers() -> None:
+    """Prefect watches every deployment run for suspension requested from outside it, with a thread,
+    an event loop and a websocket per run, and holds the calling event loop until it is connected.
+    Runs here last about a second and suspend only themselves (the interactive decision), so the
+    worker's runs go without it: under load it cost more than the runs themselves."""
+    import prefect.flow_engine
+
+    prefect.flow_engine.observe_flow_run_suspension = _no_suspension_observer  # type: ignore[assignment]
+
+
 class InProcessWorker:
     """Polls one work pool and runs each due flow run of a known deployment, at most `limit` at once."""
 
@@ -35,6 +52,7 @@ class InProcessWorker:
         self.logger = logger or logging.getLogger("grantflow.worker")
 
     async def run(self, stop: asyncio.Event) -> None:
+        _without_suspension_observers()
         async with get_client() as client:
             last_beat = datetime.min.replace(tzinfo=UTC)
             while not stop.is_set():

@@ -25,6 +25,8 @@ from grantflow.scenario import SEED, read_scenario
 from notifications.outbox import Notification
 from tests.helpers import hel
 
+# Tests marked sqlite_only exercise Prefect's side (triggers, forms); the PostgreSQL pass keeps
+# the ones where grantflow's own database work differs: relaying, applying once, the outage.
 SEED_DECISIONS = {d.application: d for d in read_scenario(SEED).decisions}
 
 
@@ -88,6 +90,7 @@ def test_a_recorded_partial_grant_is_applied_by_the_triggered_decision_flow_and_
     until(lambda: bool(mails_to(mail_sink, "toimialuejohtaja@soite.example", "Valtionavustus myönnetty osittain")))
 
 
+@pytest.mark.sqlite_only
 def test_a_full_grant_starts_the_project_once_its_acceptance_is_delivered(undecided: Engine, served: None, mail_sink: MailSink) -> None:
     decide(undecided, SEED_DECISIONS["soite-fsc-2020"])
     until(lambda: stage(undecided, "soite-fsc-2020") == Stage.GRANTED)
@@ -99,6 +102,7 @@ def test_a_full_grant_starts_the_project_once_its_acceptance_is_delivered(undeci
     until(completed("startup/soite-fsc-2020", 2))
 
 
+@pytest.mark.sqlite_only
 def test_a_rejection_is_applied_and_no_startup_follows(undecided: Engine, served: None, mail_sink: MailSink) -> None:
     rejection = DecisionInput(application="soite-fsc-2020", granted=0, justification="Ei täytä kriteereitä.",
                               decided_at=hel("2020-06-30 12:00"), decided_by="STM")
@@ -195,6 +199,7 @@ RU_FORM = {
 }
 
 
+@pytest.mark.sqlite_only
 def test_the_interactive_decision_waits_for_the_form_refuses_a_bad_one_and_records_a_good_one(
     undecided: Engine, served: None, mail_sink: MailSink
 ) -> None:

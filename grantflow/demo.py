@@ -128,6 +128,27 @@ async def run_timeline(console: Console) -> None:
     for event in timeline():
         outcome = await event.step(event.at)
         console.print(f"[cyan]{format_instant(event.at)}[/]  [bold]{event.what}[/]  {outcome}", soft_wrap=True)
+    await relay_events(console)
+
+
+async def relay_events(console: Console) -> None:
+    """The lifecycle's domain events, sent to Prefect as the relay of `grantflow serve` would: visible under Events."""
+    from collections import Counter
+
+    from prefect.client.orchestration import get_client
+    from sqlmodel import Session, select
+
+    from domain.model import DomainEvent
+    from flows.relay import relay_all
+    from flows.runtime import engine
+
+    async with get_client() as client:
+        report = await relay_all(engine(), client)
+    with Session(engine()) as session:
+        names = Counter(session.exec(select(DomainEvent.name).where(DomainEvent.relayed_at.is_not(None))))  # type: ignore[union-attr]
+    kinds = ", ".join(f"{name.removeprefix('grantflow.')} ×{count}" for name, count in sorted(names.items()))
+    console.print(f"{report.relayed} domain events relayed to Prefect ({kinds})" + (f"; {report.waiting} waiting: {report.error}" if report.error else ""),
+                  soft_wrap=True, highlight=False)
 
 
 def prepare_environment(state_dir: Path) -> None:

@@ -73,3 +73,9 @@ def test_the_demo_reminds_before_deadlines_and_escalates_the_overdue_one(demo_ou
     overdue = next(line for line in demo_output.splitlines() if line.startswith("29.9.2020 klo 09.00"))
     assert "soite-ru-2020 overdue" in overdue
     assert re.search(r"valtionavustukset@stm\.example +│ Myöhässä: Hankkeen ohjausryhmän asettaminen \(soite-ru-2020\)", demo_output)
+
+
+def test_the_demo_relays_the_lifecycle_events_to_prefect(demo_output: str) -> None:
+    relayed = re.search(r"(\d+) domain events relayed to Prefect \((.*)\)", demo_output)
+    assert relayed is not None and int(relayed.group(1)) > 20
+    assert "decision.recorded ×3" in relayed.group(2) and "application.granted ×3" in relayed.group(2) and "project.started ×3" in relayed.group(2)

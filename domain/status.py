@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from domain.model import Application, Call, Decision, Organisation, Outcome, Stage
+from domain.model import Application, Call, Decision, DomainEvent, Organisation, Outcome, Stage
 
 
 class ApplicationStatus(BaseModel):
@@ -52,3 +52,8 @@ def call_statuses(session: Session) -> list[CallStatus]:
             )
         )
     return list(calls.values())
+
+
+def unrelayed_events(session: Session) -> int:
+    """Domain events written but not yet accepted by Prefect: non-zero for long means the relay is not running."""
+    return session.exec(select(func.count()).select_from(DomainEvent).where(col(DomainEvent.relayed_at).is_(None))).one()

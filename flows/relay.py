@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from domain.model import Application, DomainEvent
+from domain.status import unrelayed_events
 from flows.runtime import engine
 
 BATCH = 200
@@ -100,7 +101,7 @@ async def relay_all(engine: Engine, client: PrefectClient) -> RelayReport:
     except Exception as exc:  # noqa: BLE001 - the rows stay unrelayed and the next pass retries them
         report.error = f"{type(exc).__name__}: {exc}"
     with Session(engine) as session:
-        report.waiting = len(list(session.exec(select(DomainEvent.id).where(col(DomainEvent.relayed_at).is_(None)))))
+        report.waiting = unrelayed_events(session)
     return report
 
 

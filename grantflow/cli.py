@@ -25,7 +25,7 @@ from domain.errors import GrantflowError, ValidationFailed
 from domain.formatting import format_date, format_money
 from domain.importing import ImportSummary, import_scenario
 from domain.redaction import redact
-from domain.status import call_statuses
+from domain.status import call_statuses, unrelayed_events
 from domain.store import unit_of_work
 from grantflow.database import open_database
 from grantflow.report import call_table, mail_table, sweep_table
@@ -135,10 +135,13 @@ def status() -> None:
     """Every call's applications: applicant, requested, granted, stage."""
     with unit_of_work(open_database(get_settings().database())) as session:
         calls = call_statuses(session)
+        waiting = unrelayed_events(session)
     if not calls:
         console.print("No calls yet: import a scenario with `grantflow import FILE`.")
     for call in calls:
         console.print(call_table(call))
+    if waiting:
+        console.print(f"{waiting} domain event(s) not yet relayed to Prefect: `grantflow serve` (or the relay deployment) sends them.")
 
 
 @app.command()

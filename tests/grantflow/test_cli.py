@@ -26,6 +26,7 @@ def test_import_then_status_shows_every_call(engine: Engine) -> None:
     assert status.exit_code == 0
     assert "Sote-rakenneuudistusta tukeva alueellinen valmistelu (ru-2020)" in status.output
     assert "3 679 149 €" in status.output
+    assert "3 domain event(s) not yet relayed to Prefect" in status.output  # the imported decisions
 
 
 def test_a_bad_file_is_refused_with_a_clear_message_and_no_traceback(engine: Engine, tmp_path: Path) -> None:

@@ -134,12 +134,22 @@ def _decision_payload(decision: Decision) -> dict[str, object]:
     return {"outcome": decision.outcome.value, "granted_cents": decision.granted_cents, "decided_at": decision.decided_at.isoformat()}
 
 
+def not_yet_applicable(app: Application, decision: Decision | None) -> str | None:
+    """Why a decision cannot be applied yet: none recorded, or (an imported history) the application not yet submitted."""
+    if decision is None:
+        return "no decision has been recorded"
+    if decision.applied_at is None and app.stage == Stage.PREPARATION:
+        return "the application has not been submitted yet"
+    return None
+
+
 def apply_decision(session: Session, application_id: str, *, at: datetime, actor: str) -> DomainEvent | None:
     """Move the application to the decision's outcome and create its start-up duties; a second call does nothing."""
     app = repo.application(session, application_id)
     decision = repo.decision_of(session, app.id)
-    if decision is None:
-        raise RuleViolation("decision", "no decision has been recorded", record=f"application {app.id}")
+    if (reason := not_yet_applicable(app, decision)) is not None:
+        raise RuleViolation("decision", reason, record=f"application {app.id}")
+    assert decision is not None
     if decision.applied_at is not None:
         return None
     if app.stage == Stage.SUBMITTED:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 from pydantic import BaseModel
 from sqlmodel import select
 
 from domain import repository as repo
-from domain.decision import apply_decision
+from domain.decision import apply_decision, not_yet_applicable
 from domain.formatting import format_date, format_money
 from domain.model import DecisionLine, DutyPhase
 from domain.store import unit_of_work
@@ -22,6 +22,7 @@ from notifications.outbox import enqueue
 class DecisionResult(BaseModel):
     application_id: str
     applied: bool
+    waiting_for: str | None = None
     stage: str
     summary: str
     notifications: list[str] = []
@@ -31,8 +32,12 @@ class DecisionResult(BaseModel):
 def apply(application_id: str, at: datetime) -> DecisionResult:
     """Apply the recorded decision and queue its notices in one transaction; a second run changes nothing."""
     with unit_of_work(engine()) as session:
-        event = apply_decision(session, application_id, at=at, actor=actor())
         app = repo.application(session, application_id)
+        if (reason := not_yet_applicable(app, repo.decision_of(session, application_id))) is not None:
+            # Triggered by the call's review as well as by the decision: whichever comes second applies it.
+            return DecisionResult(application_id=application_id, applied=False, stage=app.stage.value, summary=f"# {application_id}\n\nNot applied: {reason}.",
+                                  waiting_for=reason)
+        event = apply_decision(session, application_id, at=at, actor=actor())
         keys: list[str] = []
         if event is not None:
             decision = repo.decision_of(session, application_id)
@@ -79,6 +84,9 @@ def decision_markdown(application_id: str) -> str:
 async def decision(application_id: str, at: datetime | None = None) -> DecisionResult:
     moment = await begin_stage(application_id, at)
     result = await apply(application_id, moment)
+    if result.waiting_for:
+        get_run_logger().info("%s: decision not applied: %s", application_id, result.waiting_for)
+        return result
     if result.notifications:
         await deliver_notifications(result.notifications, moment)
     await acreate_markdown_artifact(result.summary, key=f"decision-{application_id}", description="Decision summary")

@@ -5,7 +5,7 @@ from sqlmodel import Session, select
 
 from domain import repository as repo
 from domain.decision import apply_decision, record_decision
-from domain.errors import ValidationFailed
+from domain.errors import RuleViolation, ValidationFailed
 from domain.inputs import DecisionInput
 from domain.model import Application, DomainEvent, DutyPhase, Outcome, Stage
 from tests.helpers import hel, under_review
@@ -96,3 +96,9 @@ def test_a_rejection_creates_no_startup_duties(session: Session) -> None:
 def test_a_second_decision_for_the_same_application_is_refused(session: Session) -> None:
     with pytest.raises(ValidationFailed, match="already has a decision"):
         record_decision(session, ru_decision(application="soite-ru-2020", lines=[]), at=hel("2020-06-30 13:00"), actor="officer")
+
+
+def test_an_imported_decision_is_not_applied_before_its_application_is_submitted(session: Session) -> None:
+    with pytest.raises(RuleViolation, match="the application has not been submitted yet"):
+        apply_decision(session, "soite-ru-2020", at=hel("2020-06-30 14:00"), actor="test")
+    assert repo.application(session, "soite-ru-2020").stage == Stage.PREPARATION

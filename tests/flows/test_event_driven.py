@@ -23,7 +23,7 @@ from grantflow.mailsink import MailSink
 from grantflow.prefect_server import PrefectServer
 from grantflow.scenario import SEED, read_scenario
 from notifications.outbox import Notification
-from tests.helpers import hel
+from tests.helpers import hel, under_review
 
 # Tests marked sqlite_only exercise Prefect's side (triggers, forms); the PostgreSQL pass keeps
 # the ones where grantflow's own database work differs: relaying, applying once, the outage.
@@ -216,3 +216,11 @@ def test_the_interactive_decision_waits_for_the_form_refuses_a_bad_one_and_recor
         decision = session.exec(select(Decision)).one()
     assert decision.decided_by == "Ylitarkastaja Virtanen" and decision.granted_cents == 268_000_000
     until(lambda: stage(undecided, "soite-ru-2020") == Stage.PARTIALLY_GRANTED)  # the recorded event starts the decision flow
+
+
+def test_an_imported_decision_waits_for_its_application_to_be_reviewed_then_is_applied(seeded: Engine, served: None, mail_sink: MailSink) -> None:
+    until(completed("decision/soite-ru-2020"))  # the import's decision.recorded: nothing to apply yet
+    assert stage(seeded, "soite-ru-2020") == Stage.PREPARATION
+    with unit_of_work(seeded) as session:
+        under_review(session, "soite-ru-2020")
+    until(lambda: stage(seeded, "soite-ru-2020") == Stage.PARTIALLY_GRANTED)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
 from domain import repository as repo
 from domain.budget import allocation_problems, decision_outcome
@@ -134,30 +135,40 @@ def _decision_payload(decision: Decision) -> dict[str, object]:
     return {"outcome": decision.outcome.value, "granted_cents": decision.granted_cents, "decided_at": decision.decided_at.isoformat()}
 
 
+class NotYetApplicable(RuleViolation):
+    """A decision that cannot be applied yet; applying it later will work."""
+
+
 def not_yet_applicable(app: Application, decision: Decision | None) -> str | None:
     """Why a decision cannot be applied yet: none recorded, or (an imported history) the application not yet submitted."""
     if decision is None:
         return "no decision has been recorded"
-    if decision.applied_at is None and app.stage == Stage.PREPARATION:
+    if app.stage == Stage.PREPARATION:
         return "the application has not been submitted yet"
     return None
 
 
 def apply_decision(session: Session, application_id: str, *, at: datetime, actor: str) -> DomainEvent | None:
-    """Move the application to the decision's outcome and create its start-up duties; a second call does nothing."""
+    """Move the application to the decision's outcome and create its start-up duties; a second call does nothing.
+
+    Raises NotYetApplicable, after which the caller rolls back (a unit of work does).
+    """
+    # The claim is the transaction's first statement: it takes the write lock (SQLite) or the row lock
+    # (PostgreSQL) before anything is read, so two runs applying one decision at once apply it once.
+    claimed = session.execute(
+        update(Decision).where(col(Decision.application_id) == application_id, col(Decision.applied_at).is_(None)).values(applied_at=at)
+    ).rowcount == 1  # type: ignore[attr-defined]
     app = repo.application(session, application_id)
     decision = repo.decision_of(session, app.id)
-    if (reason := not_yet_applicable(app, decision)) is not None:
-        raise RuleViolation("decision", reason, record=f"application {app.id}")
-    assert decision is not None
-    if decision.applied_at is not None:
+    if decision is not None and not claimed:
         return None
+    if (reason := not_yet_applicable(app, decision)) is not None:
+        raise NotYetApplicable("decision", reason, record=f"application {app.id}")
+    assert decision is not None
     if app.stage == Stage.SUBMITTED:
         transition(session, app, Stage.UNDER_REVIEW, actor=actor, at=at)
     payload = {**_decision_payload(decision), "requested_cents": app.requested_cents, "call": app.call_id, "applicant": app.applicant_id}
     event = transition(session, app, OUTCOME_STAGES[decision.outcome], actor=actor, at=at, payload=payload)
-    decision.applied_at = at
-    session.add(decision)
     if decision.outcome != Outcome.REJECTED:
         session.add_all(startup_duties(app, decision))
     return event

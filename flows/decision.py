@@ -7,10 +7,10 @@ from datetime import datetime
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 from pydantic import BaseModel
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from domain import repository as repo
-from domain.decision import apply_decision, not_yet_applicable
+from domain.decision import NotYetApplicable, apply_decision
 from domain.formatting import format_date, format_money
 from domain.model import DecisionLine, DutyPhase
 from domain.store import unit_of_work
@@ -31,21 +31,25 @@ class DecisionResult(BaseModel):
 @step(name="apply-decision")
 def apply(application_id: str, at: datetime) -> DecisionResult:
     """Apply the recorded decision and queue its notices in one transaction; a second run changes nothing."""
-    with unit_of_work(engine()) as session:
-        app = repo.application(session, application_id)
-        if (reason := not_yet_applicable(app, repo.decision_of(session, application_id))) is not None:
-            # Triggered by the call's review as well as by the decision: whichever comes second applies it.
-            return DecisionResult(application_id=application_id, applied=False, stage=app.stage.value, summary=f"# {application_id}\n\nNot applied: {reason}.",
-                                  waiting_for=reason)
-        event = apply_decision(session, application_id, at=at, actor=actor())
-        keys: list[str] = []
-        if event is not None:
-            decision = repo.decision_of(session, application_id)
-            assert decision is not None
-            keys = enqueue(session, decision_messages(session, app, decision), at=at)
-        return DecisionResult(
-            application_id=application_id, applied=event is not None, stage=app.stage.value, summary=decision_markdown(application_id), notifications=keys
-        )
+    try:
+        with unit_of_work(engine()) as session:
+            event = apply_decision(session, application_id, at=at, actor=actor())
+            app = repo.application(session, application_id)
+            keys: list[str] = []
+            if event is not None:
+                decision = repo.decision_of(session, application_id)
+                assert decision is not None
+                keys = enqueue(session, decision_messages(session, app, decision), at=at)
+            stage = app.stage.value
+    except NotYetApplicable as exc:
+        # Triggered by the call's review as well as by the decision: whichever comes second applies it.
+        with Session(engine()) as session:
+            stage = repo.application(session, application_id).stage.value
+        return DecisionResult(application_id=application_id, applied=False, stage=stage, summary=f"# {application_id}\n\nNot applied: {exc.rule}.",
+                              waiting_for=exc.rule)
+    return DecisionResult(
+        application_id=application_id, applied=event is not None, stage=stage, summary=decision_markdown(application_id), notifications=keys
+    )
 
 
 def decision_markdown(application_id: str) -> str:

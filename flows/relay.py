@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from prefect import flow, get_run_logger
 from prefect.client.orchestration import PrefectClient, get_client
@@ -80,7 +80,8 @@ async def relay_once(engine: Engine, client: PrefectClient, limit: int = BATCH) 
     if not rows:
         return 0
     now = datetime.now(UTC)
-    events = [prefect_event(row, app, now) for row, app in rows]
+    # Strictly increasing instants keep the batch's order for Prefect's triggers, which bucket events by time.
+    events = [prefect_event(row, app, now + timedelta(microseconds=i)) for i, (row, app) in enumerate(rows)]
     # POST /events answers only once the server has taken the batch, unlike emit_event, which drops
     # events silently while the server is away. A crash after it and before the mark sends the batch
     # again with the same event ids; the flows they start apply each change once.

@@ -1,6 +1,8 @@
+import threading
 from datetime import date
 
 import pytest
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from domain import repository as repo
@@ -8,6 +10,7 @@ from domain.decision import apply_decision, record_decision
 from domain.errors import RuleViolation, ValidationFailed
 from domain.inputs import DecisionInput
 from domain.model import Application, DomainEvent, DutyPhase, Outcome, Stage
+from domain.store import unit_of_work
 from tests.helpers import hel, under_review
 
 
@@ -102,3 +105,27 @@ def test_an_imported_decision_is_not_applied_before_its_application_is_submitted
     with pytest.raises(RuleViolation, match="the application has not been submitted yet"):
         apply_decision(session, "soite-ru-2020", at=hel("2020-06-30 14:00"), actor="test")
     assert repo.application(session, "soite-ru-2020").stage == Stage.PREPARATION
+
+
+def test_two_transactions_applying_one_decision_at_once_apply_it_once(seeded: Engine) -> None:
+    with unit_of_work(seeded) as session:
+        under_review(session, "soite-ru-2020")
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def apply() -> None:
+        barrier.wait()
+        try:
+            with unit_of_work(seeded) as session:
+                outcomes.append(apply_decision(session, "soite-ru-2020", at=hel("2020-06-30 14:00"), actor="test"))
+        except Exception as exc:  # noqa: BLE001 - recorded to be asserted on
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=apply) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(type(o).__name__ for o in outcomes) == ["DomainEvent", "NoneType"]
+    with Session(seeded) as session:
+        assert len(session.exec(select(DomainEvent).where(DomainEvent.to_stage == Stage.PARTIALLY_GRANTED)).all()) == 1

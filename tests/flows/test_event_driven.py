@@ -35,7 +35,7 @@ def decide(engine: Engine, decision: DecisionInput) -> None:
         record_decision(session, decision, at=datetime.now(UTC), actor="test")
 
 
-def until(condition: Callable[[], bool], timeout: float = 30) -> None:
+def until(condition: Callable[[], bool], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

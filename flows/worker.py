@@ -18,7 +18,7 @@ from uuid import UUID
 from prefect import Flow
 from prefect.client.orchestration import PrefectClient, get_client
 from prefect.client.schemas.objects import FlowRun
-from prefect.exceptions import Abort
+from prefect.exceptions import Abort, Pause
 from prefect.flow_engine import run_flow
 from prefect.states import Pending
 from prefect.utilities.engine import propose_state
@@ -92,6 +92,8 @@ class InProcessWorker:
                     await run_flow(flow, flow_run=fresh, return_type="state")  # type: ignore[misc]
                 else:
                     await asyncio.to_thread(run_flow, flow, flow_run=fresh, return_type="state")
+        except Pause:
+            pass  # suspended for input: it waits in Prefect, and its resumption is scheduled like any run
         except Exception:  # noqa: BLE001 - the run's own state records its failure; the worker goes on
             self.logger.exception("flow run %s could not be executed", run.id)
         finally:

@@ -35,6 +35,7 @@ EVENT_NAMES: dict[Stage, str] = {
 }
 
 DECISION_RECORDED = "grantflow.decision.recorded"
+DECISION_APPLICABLE = "grantflow.decision.applicable"
 
 
 def is_open(stage: Stage) -> bool:

@@ -10,7 +10,7 @@ from domain import repository as repo
 from domain.budget import application_budget_problems
 from domain.errors import RuleViolation, ValidationFailed
 from domain.formatting import format_instant
-from domain.lifecycle import ensure_can_move, transition
+from domain.lifecycle import DECISION_APPLICABLE, ensure_can_move, record_event, transition
 from domain.model import Application, Call, DomainEvent, DutyPhase, Stage, SubmissionSnapshot
 
 
@@ -82,4 +82,11 @@ def begin_review(session: Session, call_id: str, *, at: datetime, actor: str) ->
     submitted = session.exec(
         select(Application).where(Application.call_id == call.id, Application.stage == Stage.SUBMITTED).order_by(Application.id)
     )
-    return [transition(session, app, Stage.UNDER_REVIEW, actor=actor, at=at) for app in submitted]
+    events = []
+    for app in list(submitted):
+        events.append(transition(session, app, Stage.UNDER_REVIEW, actor=actor, at=at))
+        decision = repo.decision_of(session, app.id)
+        if decision is not None and decision.applied_at is None:
+            # A decision imported with the application's history can be applied from now on.
+            record_event(session, app.id, DECISION_APPLICABLE, actor=actor, at=at, payload={"outcome": decision.outcome.value})
+    return events

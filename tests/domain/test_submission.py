@@ -57,3 +57,11 @@ def test_review_starts_only_after_the_call_closes(session: Session) -> None:
     events = begin_review(session, "fsc-2020", at=hel("2020-05-04 08:00"), actor="test")
     assert [e.application_id for e in events] == ["soite-fsc-2020"]
     assert session.exec(select(DomainEvent).where(DomainEvent.name == "grantflow.application.review-started")).one()
+
+
+def test_review_makes_an_imported_decision_applicable_with_an_event_only_where_there_is_one(session: Session) -> None:
+    for application_id in ("soite-ru-2020", "lappi-ru-2020"):
+        submit_seed(session, application_id)
+    begin_review(session, "ru-2020", at=hel("2020-05-04 08:00"), actor="test")
+    applicable = session.exec(select(DomainEvent.application_id).where(DomainEvent.name == "grantflow.decision.applicable")).all()
+    assert applicable == ["soite-ru-2020"]  # the seed decides Soite's application; Lapland's waits for a decision

@@ -11,7 +11,7 @@ from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from domain import repository as repo
 from domain.decision import record_decision
@@ -20,7 +20,7 @@ from domain.formatting import format_money
 from domain.inputs import DecisionInput
 from domain.store import unit_of_work
 from flows.runtime import begin_stage, engine
-from grantflow.scenario import problem_of
+from grantflow.decide import OUTCOME, validated
 
 # An officer has two weeks to fill in the form before the run gives up and fails.
 FORM_TIMEOUT = 14 * 24 * 3600
@@ -61,10 +61,10 @@ def decision_of(application_id: str, form: DecisionForm, at: datetime) -> Decisi
         "decided_at": at,
         "decided_by": form.decided_by,
     }
-    try:
-        return DecisionInput.model_validate(raw)
-    except ValidationError as exc:
-        raise ValidationFailed(f"decision for {application_id}", [problem_of(e, raw) for e in exc.errors()], outcome="nothing was recorded") from None
+    decision, problems = validated(raw)
+    if decision is None:
+        raise ValidationFailed(f"decision for {application_id}", list(problems), outcome=OUTCOME)
+    return decision
 
 
 async def _show(application_id: str, text: str) -> None:
@@ -109,4 +109,4 @@ async def interactive_decision(application_id: str) -> InteractiveResult:
         logger.info("Decision on %s recorded (%s) as entered by %s; the decision flow applies it", application_id, outcome, form.decided_by)
         await _show(application_id, f"# Decision recorded\n\n{outcome}, {format_money(granted)}, entered by **{form.decided_by}**.")
         return InteractiveResult(application_id=application_id, recorded=True, decided_by=form.decided_by, attempts=attempt)
-    raise ValidationFailed(f"decision for {application_id}", [Problem("form", f"refused {MAX_FORMS} times")], outcome="nothing was recorded")
+    raise ValidationFailed(f"decision for {application_id}", [Problem("form", f"refused {MAX_FORMS} times")], outcome=OUTCOME)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from domain.model import Application, DomainEvent
 from domain.status import unrelayed_events
-from flows.runtime import engine
+from flows.runtime import engine, idle
 
 BATCH = 200
 
@@ -122,10 +122,7 @@ async def relay_forever(engine: Engine, stop: asyncio.Event, interval: float = 0
                     logger.warning("Prefect API not reachable (%s); events wait in the database", type(exc).__name__)
                 failing, sent = True, 0
             if sent < BATCH:
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=interval if not failing else max(interval, 2.0))
-                except TimeoutError:
-                    pass
+                await idle(stop, max(interval, 2.0) if failing else interval)
 
 
 @flow(name="relay-events", flow_run_name="relay")

@@ -43,6 +43,14 @@ def step(name: str) -> Callable[[Callable[P, R]], Task[P, Coroutine[Any, Any, R]
     return wrap
 
 
+async def idle(stop: asyncio.Event, seconds: float) -> None:
+    """Wait `seconds`, or less if `stop` is set meanwhile: the pause of a polling loop that must stop promptly."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        pass
+
+
 @lru_cache(maxsize=4)
 def _engine(url: str) -> Engine:
     return make_engine(url)

@@ -23,6 +23,8 @@ from prefect.flow_engine import run_flow
 from prefect.states import Pending
 from prefect.utilities.engine import propose_state
 
+from flows.runtime import idle
+
 HEARTBEAT = timedelta(seconds=30)
 
 
@@ -69,10 +71,7 @@ class InProcessWorker:
                     run = item.flow_run
                     if run.id not in self.running and run.deployment_id in self.flows:
                         self.running[run.id] = asyncio.create_task(self._execute(client, run))
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=self.poll)
-                except TimeoutError:
-                    pass
+                await idle(stop, self.poll)
             if self.running:
                 # Runs in progress finish; new ones wait in the work pool for the next start.
                 await asyncio.gather(*self.running.values(), return_exceptions=True)

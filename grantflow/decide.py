@@ -52,6 +52,14 @@ def _period(text: str | None, problems: list[Problem]) -> dict[str, date] | None
         return None
 
 
+def validated(raw: dict[str, object]) -> tuple[DecisionInput | None, list[Problem]]:
+    """A decision's raw fields as a DecisionInput, or the problems with its shape, named by field."""
+    try:
+        return DecisionInput.model_validate(raw), []
+    except ValidationError as exc:
+        return None, [problem_of(error, raw) for error in exc.errors()]
+
+
 def decision_from_options(
     application: str,
     *,
@@ -93,11 +101,8 @@ def decision_from_options(
         "decided_at": decided_at,
         "decided_by": decided_by,
     }
-    try:
-        decision = DecisionInput.model_validate(raw)
-    except ValidationError as exc:
-        problems += [problem_of(error, raw) for error in exc.errors()]
-        decision = None
+    decision, shape = validated(raw)
+    problems += shape
     if problems or decision is None:
         raise ValidationFailed(record, list(problems), outcome=OUTCOME)
     return decision

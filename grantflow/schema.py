@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -22,9 +22,28 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` in one transaction."""
+    """Bring the schema to `revision` in one transaction: a migration that fails leaves the database as it was."""
     config = alembic_config(engine)
-    with engine.begin() as connection:
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            _upgrade_sqlite(connection, config, revision)
+            return
+        # PostgreSQL's DDL is transactional: Alembic's work and the version row commit together.
+        with connection.begin():
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+
+def _upgrade_sqlite(connection: Connection, config: Config, revision: str) -> None:
+    # SQLite's DDL is transactional too, but Python's sqlite3 driver (legacy mode) opens transactions
+    # only before INSERT/UPDATE/DELETE: each CREATE TABLE would commit on its own. In driver
+    # autocommit, the BEGIN here is the one transaction around all of Alembic's work. IMMEDIATE takes
+    # the write lock first, so a second process upgrading at once waits instead of failing mid-way.
+    connection.execution_options(isolation_level="AUTOCOMMIT")
+    # SQLAlchemy's own transaction marks the connection as in a transaction for Alembic, which then
+    # begins none itself; its commit and rollback reach the driver, which ends the BEGIN below.
+    with connection.begin():
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -1,9 +1,11 @@
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, func
+from sqlalchemy import MetaData, event, func, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, select
 from typer.testing import CliRunner
 
@@ -59,3 +61,61 @@ def test_db_current_reports_the_revision(engine: Engine) -> None:
     result = CliRunner().invoke(app, ["db", "current"])
     assert result.exit_code == 0
     assert f"current: {head_revision()}" in result.output and "up to date" in result.output
+
+
+def schema_of(engine: Engine) -> dict[str, object]:
+    """Everything a migration can leave behind: tables, columns, indexes, constraints and the revision."""
+    inspector = inspect(engine)
+    tables = {
+        name: (
+            [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(name)],
+            sorted((i["name"] or "", tuple(i["column_names"])) for i in inspector.get_indexes(name)),
+            sorted((u["name"] or "", tuple(u["column_names"])) for u in inspector.get_unique_constraints(name)),
+        )
+        for name in inspector.get_table_names()
+    }
+    return {"tables": tables, "revision": current_revision(engine)}
+
+
+# A statement that fails part-way through a migration: an object already holding a name the migration creates.
+BLOCKERS = {
+    # 0001's last table: every other table of the first schema is created before it fails.
+    "first migration": (None, "CREATE TABLE decisionshare (id INTEGER PRIMARY KEY)", "DROP TABLE decisionshare"),
+    # 0002 adds its columns first, then fails creating its index.
+    "later migration": (FIRST_REVISION, "CREATE INDEX ix_notification_deadline_key ON programme (name)", "DROP INDEX ix_notification_deadline_key"),
+}
+
+
+@pytest.mark.parametrize("case", BLOCKERS)
+def test_a_migration_failing_part_way_leaves_the_database_as_it_was_and_a_later_upgrade_works(database_url: str, case: str) -> None:
+    start, block, unblock = BLOCKERS[case]
+    engine = make_engine(database_url)
+    if start:
+        upgrade(engine, start)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(block)
+    before = schema_of(engine)
+    with pytest.raises(SQLAlchemyError, match="already exists"):
+        upgrade(engine)
+    assert schema_of(engine) == before
+    with engine.begin() as connection:
+        connection.exec_driver_sql(unblock)
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), SQLModel.metadata) == []
+
+
+@pytest.mark.sqlite_only  # a full disk is simulated with SQLite's page limit
+def test_a_full_disk_during_the_first_migration_leaves_an_empty_database_that_upgrades_later(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'full.db'}"
+    full = make_engine(url)
+    event.listen(full, "connect", lambda dbapi_connection, _record: dbapi_connection.execute("PRAGMA max_page_count=30"))
+    with pytest.raises(OperationalError, match="database or disk is full"):
+        upgrade(full)
+    full.dispose()
+    engine = make_engine(url)
+    assert schema_of(engine) == {"tables": {}, "revision": None}
+    result = CliRunner().invoke(app, ["db", "upgrade"], env={"GRANTFLOW_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert current_revision(engine) == head_revision()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from domain.columns import CENTS, UTCDateTime, enum_column
+from domain.limits import ACTOR_LENGTH, EMAIL_LENGTH, ID_LENGTH, SHORT_NAME_LENGTH
 
 
 def utc_now() -> datetime:
@@ -59,16 +60,16 @@ class Outcome(StrEnum):
 
 
 class Programme(SQLModel, table=True):
-    id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
     name: str
     period_start: date
     period_end: date
 
 
 class Organisation(SQLModel, table=True):
-    id: str = Field(primary_key=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
     name: str
-    short_name: str | None = Field(default=None, max_length=64)
+    short_name: str | None = Field(default=None, max_length=SHORT_NAME_LENGTH)
     kind: OrganisationKind = Field(sa_type=enum_column(OrganisationKind))
 
 
@@ -76,17 +77,17 @@ class Contact(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("organisation_id", "email"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=64)
-    role: str = Field(max_length=64)
-    email: str = Field(max_length=254)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=ID_LENGTH)
+    role: str = Field(max_length=ID_LENGTH)
+    email: str = Field(max_length=EMAIL_LENGTH)
     language: Language = Field(sa_type=enum_column(Language))
     # Tags of channels in the Apprise config (chat rooms, webhooks) that also get this contact's messages.
     channels: list[str] = Field(default_factory=list, sa_type=sa.JSON, sa_column_kwargs={"server_default": "[]"})
 
 
 class Call(SQLModel, table=True):
-    id: str = Field(primary_key=True, max_length=64)
-    programme_id: str = Field(foreign_key="programme.id", index=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    programme_id: str = Field(foreign_key="programme.id", index=True, max_length=ID_LENGTH)
     name: str
     deadline_at: datetime = Field(sa_type=UTCDateTime)
     # The largest state share of eligible cost, in whole percent.
@@ -100,16 +101,16 @@ class Call(SQLModel, table=True):
 class CalculatedShare(SQLModel, table=True):
     """An applicant's computed share of a call's appropriation (laskennallinen osuus)."""
 
-    call_id: str = Field(foreign_key="call.id", primary_key=True, max_length=64)
-    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=64)
+    call_id: str = Field(foreign_key="call.id", primary_key=True, max_length=ID_LENGTH)
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=ID_LENGTH)
     amount_cents: int = Field(sa_type=CENTS)
 
 
 class Application(SQLModel, table=True):
-    id: str = Field(primary_key=True, max_length=64)
-    call_id: str = Field(foreign_key="call.id", index=True, max_length=64)
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    call_id: str = Field(foreign_key="call.id", index=True, max_length=ID_LENGTH)
     # The applicant; for a multi-region project, its lead administrator.
-    applicant_id: str = Field(foreign_key="organisation.id", index=True, max_length=64)
+    applicant_id: str = Field(foreign_key="organisation.id", index=True, max_length=ID_LENGTH)
     title: str
     stage: Stage = Field(default=Stage.PREPARATION, sa_type=enum_column(Stage), index=True)
     total_cost_cents: int = Field(sa_type=CENTS)
@@ -123,7 +124,7 @@ class SubArea(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("application_id", "number"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    application_id: str = Field(foreign_key="application.id", index=True, max_length=64)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=ID_LENGTH)
     number: int
     name: str
     total_cost_cents: int = Field(sa_type=CENTS)
@@ -136,8 +137,8 @@ class Participant(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("application_id", "organisation_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    application_id: str = Field(foreign_key="application.id", index=True, max_length=64)
-    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=64)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=ID_LENGTH)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=ID_LENGTH)
     requested_cents: int = Field(sa_type=CENTS)
 
 
@@ -145,7 +146,7 @@ class Workshop(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("application_id", "number"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    application_id: str = Field(foreign_key="application.id", index=True, max_length=64)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=ID_LENGTH)
     number: int
     purpose: str
     held_on: date
@@ -160,8 +161,8 @@ class Duty(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("application_id", "kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    application_id: str = Field(foreign_key="application.id", index=True, max_length=64)
-    kind: str = Field(max_length=64)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=ID_LENGTH)
+    kind: str = Field(max_length=ID_LENGTH)
     title: str
     phase: DutyPhase = Field(sa_type=enum_column(DutyPhase))
     due_at: datetime = Field(sa_type=UTCDateTime, index=True)
@@ -170,14 +171,14 @@ class Duty(SQLModel, table=True):
 
 class Decision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    application_id: str = Field(foreign_key="application.id", unique=True, max_length=64)
+    application_id: str = Field(foreign_key="application.id", unique=True, max_length=ID_LENGTH)
     outcome: Outcome = Field(sa_type=enum_column(Outcome))
     granted_cents: int = Field(sa_type=CENTS)
     justification: str
     period_start: date | None = None
     period_end: date | None = None
     decided_at: datetime = Field(sa_type=UTCDateTime)
-    decided_by: str = Field(max_length=128)
+    decided_by: str = Field(max_length=ACTOR_LENGTH)
     recorded_at: datetime = Field(sa_type=UTCDateTime)
     applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -206,7 +207,7 @@ class DecisionShare(SQLModel, table=True):
 
 class Project(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    application_id: str = Field(foreign_key="application.id", unique=True, max_length=64)
+    application_id: str = Field(foreign_key="application.id", unique=True, max_length=ID_LENGTH)
     name: str
     period_start: date
     period_end: date
@@ -216,7 +217,7 @@ class Project(SQLModel, table=True):
 class SubmissionSnapshot(SQLModel, table=True):
     """The application as submitted, frozen: later edits never change what was sent."""
 
-    application_id: str = Field(foreign_key="application.id", primary_key=True, max_length=64)
+    application_id: str = Field(foreign_key="application.id", primary_key=True, max_length=ID_LENGTH)
     submitted_at: datetime = Field(sa_type=UTCDateTime)
     content: dict[str, Any] = Field(sa_type=sa.JSON)
 
@@ -225,11 +226,11 @@ class DomainEvent(SQLModel, table=True):
     """An audit row per lifecycle change, written in the change's own transaction."""
 
     id: int | None = Field(default=None, primary_key=True)
-    application_id: str = Field(foreign_key="application.id", index=True, max_length=64)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=ID_LENGTH)
     name: str = Field(max_length=96)
     from_stage: Stage | None = Field(default=None, sa_type=enum_column(Stage))
     to_stage: Stage | None = Field(default=None, sa_type=enum_column(Stage))
-    actor: str = Field(max_length=128)
+    actor: str = Field(max_length=ACTOR_LENGTH)
     occurred_at: datetime = Field(sa_type=UTCDateTime)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     # The id the event carries outside: a relay that sends it twice sends the same event.

@@ -11,6 +11,7 @@ from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from domain.calendar import HELSINKI, add_working_days, local_instant, next_working_day, previous_working_day
+from domain.limits import ID_LENGTH
 from domain.model import Application, Call, Duty, Stage
 
 
@@ -49,6 +50,18 @@ class ReminderPolicy(BaseModel):
 
 DEFAULT_POLICY = ReminderPolicy()
 OVERDUE = "overdue"
+
+
+# A deadline's key, kept with each of its reminders: `call:<call>:<application>` or `duty:<id>`.
+DEADLINE_KEY_LENGTH = len("call::") + 2 * ID_LENGTH
+
+
+def call_deadline_key(call_id: str, application_id: str) -> str:
+    return f"call:{call_id}:{application_id}"
+
+
+def duty_deadline_key(duty_id: int | None) -> str:
+    return f"duty:{duty_id}"
 
 
 class Deadline(BaseModel):
@@ -129,7 +142,7 @@ def live_deadlines(session: Session, now: datetime, ahead: timedelta, behind: ti
     )
     found = [
         Deadline(
-            key=f"duty:{duty.id}", application_id=app.id, call_id=app.call_id, kind="duty",
+            key=duty_deadline_key(duty.id), application_id=app.id, call_id=app.call_id, kind="duty",
             duty_kind=duty.kind, title=duty.title, due_at=duty.due_at,
         )
         for duty, app in duties
@@ -142,7 +155,7 @@ def live_deadlines(session: Session, now: datetime, ahead: timedelta, behind: ti
     )
     found += [
         Deadline(
-            key=f"call:{call.id}:{app.id}", application_id=app.id, call_id=call.id, kind="call",
+            key=call_deadline_key(call.id, app.id), application_id=app.id, call_id=call.id, kind="call",
             duty_kind=None, title=call.name, due_at=call.deadline_at,
         )
         for call, app in closing

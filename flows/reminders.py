@@ -14,7 +14,13 @@ from flows.runtime import engine, instant, step
 from grantflow.settings import get_settings
 from notifications.delivery import DeliveryReport, deliver
 from notifications.outbox import DeliveryStatus, OutgoingMessage, enqueue
-from notifications.reminders import cancel_stale, plan_reminders
+from notifications.reminders import (
+    PlanningProblem,
+    ReminderPlan,
+    cancel_stale,
+    error_text,
+    plan_reminders,
+)
 
 
 class SweepRow(BaseModel):
@@ -35,6 +41,8 @@ class SweepReport(BaseModel):
     cancelled: list[str] = []
     delivery: DeliveryReport = DeliveryReport()
     rows: list[SweepRow] = []
+    # Applications whose reminders could not be made or stored; every other application's went ahead.
+    problems: list[PlanningProblem] = []
 
 
 def _row(message: OutgoingMessage, outcome: str) -> SweepRow:
@@ -59,16 +67,50 @@ def plan(now: datetime, dry_run: bool) -> SweepReport:
         planned = plan_reminders(session, now)
         if dry_run:
             session.rollback()
-            report.rows = [_row(m, "would send") for m in planned.to_send]
-            report.planned = len(planned.to_send)
-            return report
-        fresh = set(enqueue(session, planned.to_send, at=now))
-        skipped = enqueue(session, [m.model_copy(update={"status": DeliveryStatus.SKIPPED}) for m in planned.skipped], at=now)
-    report.planned, report.skipped = len(fresh), len(skipped)
-    report.rows = [_row(m, "queued") for m in planned.to_send if m.key in fresh]
-    superseded = set(skipped)
-    report.rows += [_row(m, "skipped: a later reminder superseded it") for m in planned.skipped if m.key in superseded]
+    report.problems = list(planned.problems)
+    if dry_run:
+        report.rows = [_row(m, "would send") for m in planned.to_send]
+        report.planned = len(planned.to_send)
+    else:
+        fresh, superseded = _store(planned, now, report.problems)
+        report.planned, report.skipped = len(fresh), len(superseded)
+        report.rows = [_row(m, "queued") for m in planned.to_send if m.key in fresh]
+        report.rows += [_row(m, "skipped: a later reminder superseded it") for m in planned.skipped if m.key in superseded]
+    report.rows += [
+        SweepRow(key=p.deadline_key, recipient="", application=p.application_id, slot="", due="", subject="",
+                 outcome=f"NOT PLANNED, needs an operator: {p.error}")
+        for p in report.problems
+    ]
     return report
+
+
+def _store(planned: ReminderPlan, now: datetime, problems: list[PlanningProblem]) -> tuple[set[str], set[str]]:
+    """The planned rows in one transaction; should that fail, each application's in one of its own, so rows
+    that cannot be stored (the failure is recorded in `problems`) hold back no other application's reminders."""
+    skipped = [m.model_copy(update={"status": DeliveryStatus.SKIPPED}) for m in planned.skipped]
+    try:
+        with unit_of_work(engine()) as session:
+            return set(enqueue(session, planned.to_send, at=now)), set(enqueue(session, skipped, at=now))
+    except Exception as exc:  # noqa: BLE001 (which application's rows failed is found one application at a time below)
+        get_run_logger().warning("The sweep's reminders could not be stored at once (%s); storing them application by application", error_text(exc))
+    by_application: dict[str, tuple[list[OutgoingMessage], list[OutgoingMessage]]] = {}
+    for message in planned.to_send:
+        by_application.setdefault(message.application_id, ([], []))[0].append(message)
+    for message in skipped:
+        by_application.setdefault(message.application_id, ([], []))[1].append(message)
+    fresh: set[str] = set()
+    superseded: set[str] = set()
+    for application_id, (sending, skipping) in by_application.items():
+        try:
+            with unit_of_work(engine()) as session:
+                sent_keys, skipped_keys = enqueue(session, sending, at=now), enqueue(session, skipping, at=now)
+        except Exception as exc:  # noqa: BLE001
+            deadlines = ", ".join(sorted({m.deadline_key or "" for m in sending + skipping}))
+            problems.append(PlanningProblem(application_id=application_id, deadline_key=deadlines, error=error_text(exc)))
+            continue
+        fresh.update(sent_keys)
+        superseded.update(skipped_keys)
+    return fresh, superseded
 
 
 @step(name="send-outbox")
@@ -94,6 +136,8 @@ async def reminder_sweep(now: datetime | None = None, dry_run: bool = False) -> 
     logger = get_run_logger()
     moment = instant(now)
     report = await plan(moment, dry_run)
+    for problem in report.problems:
+        logger.error("Reminders of application %s (deadline %s) were not planned: %s", problem.application_id, problem.deadline_key, problem.error)
     if not dry_run:
         report.delivery = await send_outbox(moment)
         outcomes = {key: "sent" for key in report.delivery.sent}
@@ -137,9 +181,10 @@ def artifact_table(rows: list[SweepRow], limit: int = ARTIFACT_ROWS) -> list[dic
 
 
 def _counts(report: SweepReport) -> str:
+    problems = f", {len(report.problems)} application(s) not planned" if report.problems else ""
     if report.dry_run:
-        return f"{report.planned} would be sent"
+        return f"{report.planned} would be sent{problems}"
     delivery = report.delivery
     return (f"{len(delivery.sent)} sent, {len(delivery.retrying)} retrying, {len(delivery.failed)} failed, "
-            f"{report.skipped} skipped, {len(report.cancelled)} cancelled, {len(delivery.in_doubt)} in doubt")
+            f"{report.skipped} skipped, {len(report.cancelled)} cancelled, {len(delivery.in_doubt)} in doubt{problems}")
 

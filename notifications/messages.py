@@ -79,6 +79,11 @@ def render(template: str, language: Language, **context: Any) -> tuple[str, str]
     return subject.strip(), body.strip() + "\n"
 
 
+def message_key(kind: str, application_id: str, recipient: str) -> str:
+    """A lifecycle message's outbox key: one message of each kind per application and recipient."""
+    return f"{kind}:{application_id}:{recipient}"
+
+
 def _messages(
     kind: str, app: Application, recipients: list[Contact | None], duties: list[Duty] | None = None, **context: Any
 ) -> list[OutgoingMessage]:
@@ -88,7 +93,7 @@ def _messages(
         subject, body = render(kind, target.language, app=app, duties=views, **context)
         out.append(
             OutgoingMessage(
-                key=f"{kind}:{app.id}:{target.address}",
+                key=message_key(kind, app.id, target.address),
                 application_id=app.id,
                 recipient=target.address,
                 language=target.language,

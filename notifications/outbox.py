@@ -13,7 +13,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel
 
 from domain.columns import UTCDateTime, enum_column
+from domain.limits import EMAIL_LENGTH, ID_LENGTH
 from domain.model import Language
+from domain.reminders import DEADLINE_KEY_LENGTH
+
+# Where a message goes: an e-mail address, or `tag:NAME` for the Apprise channels tagged NAME.
+RECIPIENT_LENGTH = max(EMAIL_LENGTH, len("tag:") + ID_LENGTH)
+# A reminder's slot: `14d`, `10wd`, `overdue`.
+SLOT_LENGTH = 16
+# The longest key any message can have, a reminder's `reminder:<deadline>:<due instant>:<slot>:<recipient>`
+# (notifications/reminders.py); a lifecycle message's `<kind>:<application>:<recipient>` is shorter.
+KEY_LENGTH = len("reminder:") + DEADLINE_KEY_LENGTH + len(":20201231T235959Z:") + SLOT_LENGTH + len(":") + RECIPIENT_LENGTH
 
 
 class DeliveryStatus(StrEnum):
@@ -44,9 +54,9 @@ class OutgoingMessage(BaseModel):
 
 class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(unique=True, max_length=255)
-    application_id: str = Field(foreign_key="application.id", index=True, max_length=64)
-    recipient: str = Field(max_length=254)
+    key: str = Field(unique=True, max_length=KEY_LENGTH)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=ID_LENGTH)
+    recipient: str = Field(max_length=RECIPIENT_LENGTH)
     language: Language = Field(sa_type=enum_column(Language))
     subject: str
     body: str
@@ -56,9 +66,9 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Reminders: which deadline (and which version of its due instant) and which slot before or after it.
-    deadline_key: str | None = Field(default=None, max_length=128, index=True)
+    deadline_key: str | None = Field(default=None, max_length=DEADLINE_KEY_LENGTH, index=True)
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    slot: str | None = Field(default=None, max_length=16)
+    slot: str | None = Field(default=None, max_length=SLOT_LENGTH)
     planned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claim_token: str | None = Field(default=None, max_length=36)

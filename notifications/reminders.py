@@ -17,6 +17,14 @@ from notifications.outbox import DeliveryStatus, Notification, OutgoingMessage
 from notifications.recipients import applicant_contacts, officer, targets
 
 
+class PlanningProblem(BaseModel):
+    """A deadline whose reminders could not be made or stored: reported, while the sweep goes on with the others."""
+
+    application_id: str
+    deadline_key: str
+    error: str
+
+
 class ReminderPlan(BaseModel):
     """What a sweep at `now` should send, and the earlier slots it supersedes (recorded as skipped)."""
 
@@ -24,6 +32,14 @@ class ReminderPlan(BaseModel):
     to_send: list[OutgoingMessage] = []
     skipped: list[OutgoingMessage] = []
     deadlines: int = 0
+    problems: list[PlanningProblem] = []
+
+
+def error_text(exc: Exception) -> str:
+    """The first line of an error, the driver's own message for a database error (not its SQL and parameters)."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}"[:300]
 
 
 def reminder_key(deadline: Deadline, slot: str, recipient: str) -> str:
@@ -57,13 +73,17 @@ def plan_reminders(session: Session, now: datetime) -> ReminderPlan:
         app = applications[deadline.application_id]
         if app.applicant_id not in contacts_of:
             contacts_of[app.applicant_id] = applicant_contacts(session, app)
-        contacts = contacts_of[app.applicant_id]
-        if send is not None:
-            escalated = send.name == OVERDUE and policy.escalate_to_officer
-            recipients = [*contacts, officer(session, app)] if escalated else contacts
-            plan.to_send += _messages(deadline, send.name, send.send_at, app, recipients, now, escalated)
-        for slot in superseded:
-            plan.skipped += _messages(deadline, slot.name, slot.send_at, app, contacts, now, False)
+        contacts: list[Contact | None] = list(contacts_of[app.applicant_id])
+        escalated = send is not None and send.name == OVERDUE and policy.escalate_to_officer
+        recipients = [*contacts, officer(session, app)] if escalated else contacts
+        try:
+            to_send = _messages(deadline, send.name, send.send_at, app, recipients, now, escalated) if send is not None else []
+            skipped = [m for slot in superseded for m in _messages(deadline, slot.name, slot.send_at, app, contacts, now, False)]
+        except Exception as exc:  # noqa: BLE001 (one application's data must not stop every other applicant's reminders)
+            plan.problems.append(PlanningProblem(application_id=app.id, deadline_key=deadline.key, error=error_text(exc)))
+            continue
+        plan.to_send += to_send
+        plan.skipped += skipped
     return plan
 
 

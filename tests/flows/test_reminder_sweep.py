@@ -1,16 +1,23 @@
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
+import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from domain.model import Duty
+import notifications.reminders
+from domain.importing import import_scenario
+from domain.model import Duty, Language
 from domain.preparation import complete_duty
 from domain.store import unit_of_work
 from flows.reminders import SweepRow, artifact_table, reminder_sweep
+from flows.submission import submission
 from grantflow.mailsink import MailSink, free_port
+from grantflow.scenario import parse_scenario
 from notifications.outbox import DeliveryStatus, Notification
+from tests.conftest import IMPORTED_AT
 from tests.helpers import hel
 
 
@@ -123,3 +130,92 @@ def test_the_sweep_artifact_shows_rows_needing_an_operator_first_and_caps_the_re
 
     table = artifact_table([row(n, "sent") for n in range(5)] + [row(5, "FAILED, needs an operator: refused")], limit=3)
     assert [line["outcome"] for line in table] == ["FAILED, needs an operator: refused", "sent", "sent", "3 more rows not shown; every message is in the outbox table"]
+
+
+LONG_ORGANISATION, LONG_CALL, LONG_APPLICATION = "o" * 64, "c" * 64, "a" * 64
+LONGEST_ADDRESS = "l" * 64 + "@" + ".".join(["d" * 63, "e" * 63, "f" * 58]) + ".fi"
+
+
+def import_longest(engine: Engine) -> None:
+    """An applicant with the longest ids and contact address the input accepts, beside the seed's."""
+    data = {
+        "programmes": [{"id": "pitka", "name": "Pitkä", "period": {"start": "2020-01-01", "end": "2022-12-31"}}],
+        "organisations": [{"id": LONG_ORGANISATION, "name": "Pitkä kunta", "kind": "municipality",
+                           "contacts": [{"role": "project-coordinator", "email": LONGEST_ADDRESS}]}],
+        "calls": [{"id": LONG_CALL, "programme": "pitka", "name": "Pitkä haku", "deadline": "2020-04-30T16:15:00",
+                   "state_share_percent": 80, "appropriation": 1000000}],
+        "applications": [{"id": LONG_APPLICATION, "call": LONG_CALL, "applicant": LONG_ORGANISATION, "title": "Pitkä hanke",
+                          "total_cost": 1000, "requested": 800,
+                          "documents": [{"kind": "project-plan", "title": "Hankesuunnitelma", "phase": "submission", "due": "2020-04-30T16:15:00"}]}],
+    }
+    with unit_of_work(engine) as session:
+        import_scenario(session, parse_scenario(yaml.safe_dump(data).encode(), source="pitka.yaml"), source="pitka.yaml", at=IMPORTED_AT, actor="test")
+
+
+async def test_the_longest_ids_and_address_the_input_accepts_are_reminded_and_submitted(seeded: Engine, mail_sink: MailSink) -> None:
+    import_longest(seeded)
+    report = await reminder_sweep(hel("2020-04-16 09:00"))
+    wait_for(mail_sink, len(report.delivery.sent))
+    assert report.problems == []
+    assert len(report.delivery.sent) == 22  # the seed's 20 and the call and plan of the longest applicant
+    longest = rows(seeded, application_id=LONG_APPLICATION)
+    assert {r.recipient for r in longest} == {LONGEST_ADDRESS} and {r.status for r in longest} == {DeliveryStatus.SENT}
+    assert sum(m.recipients == [LONGEST_ADDRESS] for m in mail_sink.mails) == 2
+    with unit_of_work(seeded) as session:
+        complete_duty(session, LONG_APPLICATION, "project-plan", at=hel("2020-04-20 09:00"), actor="test")
+    submitted = await submission(LONG_APPLICATION, at=hel("2020-04-29 12:00"))
+    assert submitted.accepted and submitted.notifications == [f"submitted:{LONG_APPLICATION}:{LONGEST_ADDRESS}"]
+
+
+def refuse_outbox_rows_of(engine: Engine, application_id: str) -> None:
+    """A real fault in the database: it refuses every outbox row of one application."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql(
+                "CREATE FUNCTION refuse_row() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.application_id = '{application_id}' THEN RAISE EXCEPTION 'row refused by the database'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+            connection.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON notification FOR EACH ROW EXECUTE FUNCTION refuse_row()")
+        else:
+            connection.exec_driver_sql(
+                f"CREATE TRIGGER refuse BEFORE INSERT ON notification WHEN NEW.application_id = '{application_id}' "
+                "BEGIN SELECT RAISE(ABORT, 'row refused by the database'); END"
+            )
+
+
+async def test_an_application_whose_reminders_cannot_be_stored_is_reported_and_the_others_are_reminded(
+    seeded: Engine, mail_sink: MailSink
+) -> None:
+    refuse_outbox_rows_of(seeded, "lappi-fsc-2020")
+    report = await reminder_sweep(hel("2020-04-16 09:00"))
+    wait_for(mail_sink, len(report.delivery.sent))
+    assert [p.application_id for p in report.problems] == ["lappi-fsc-2020"]
+    assert "row refused by the database" in report.problems[0].error
+    assert {r.application_id for r in rows(seeded)} == {"lappi-ru-2020", "soite-fsc-2020", "soite-ru-2020", "ot-2020", "esimerkki-ru-2020"}
+    assert len(report.delivery.sent) == len(rows(seeded)) > 0
+    assert any(row.application == "lappi-fsc-2020" and row.outcome.startswith("NOT PLANNED, needs an operator") for row in report.rows)
+    # Nothing is lost: once the database takes the rows, the next sweep plans them.
+    with seeded.begin() as connection:
+        connection.exec_driver_sql("DROP TRIGGER refuse ON notification" if seeded.dialect.name == "postgresql" else "DROP TRIGGER refuse")
+    again = await reminder_sweep(hel("2020-04-16 09:05"))
+    assert again.problems == [] and {row.application for row in again.rows if row.outcome == "sent"} == {"lappi-fsc-2020"}
+
+
+async def test_an_application_whose_reminders_cannot_be_rendered_is_reported_and_the_others_are_reminded(
+    seeded: Engine, mail_sink: MailSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_render = notifications.reminders.render
+
+    def render_failing_for_soite(template: str, language: Language, **context: Any) -> tuple[str, str]:
+        if context["app"].id == "soite-ru-2020":
+            raise ValueError("template failure")
+        return real_render(template, language, **context)
+
+    monkeypatch.setattr(notifications.reminders, "render", render_failing_for_soite)
+    report = await reminder_sweep(hel("2020-04-16 09:00"))
+    wait_for(mail_sink, len(report.delivery.sent))
+    assert {p.application_id for p in report.problems} == {"soite-ru-2020"}
+    assert all(p.error == "ValueError: template failure" for p in report.problems)
+    assert "soite-ru-2020" not in {r.application_id for r in rows(seeded)}
+    assert {"lappi-fsc-2020", "soite-fsc-2020"} <= {r.application_id for r in rows(seeded, status=DeliveryStatus.SENT)}

@@ -4,46 +4,143 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
 from domain.calendar import helsinki_instant
 from domain.errors import RuleViolation
+from domain.limits import ACTOR_LENGTH, EMAIL_LENGTH, EMAIL_LOCAL_LENGTH, FIRST_YEAR, ID_LENGTH, LAST_YEAR, NAME_LENGTH, SHORT_NAME_LENGTH, TEXT_LENGTH
 from domain.model import DutyPhase, Language, OrganisationKind
 from domain.money import Euros
 from domain.reminders import ReminderPolicy
 
 
-def _printable(value: str) -> str:
-    # PostgreSQL text cannot hold NUL, and no name, title or justification needs control characters.
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise ValueError("must not contain control characters")
+# Every control character, line and paragraph separators, and lone surrogates (which no database can
+# store): none belongs in one line of text, and a line break in a name or title would become a new
+# header line where the name reaches an e-mail subject.
+_NOT_IN_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# Multi-line text keeps its line feeds and tabs; carriage returns are normalised to line feeds first.
+_NOT_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def _refuse_control(value: str, forbidden: re.Pattern[str], rule: str) -> None:
+    found = forbidden.search(value)
+    if found:
+        raise ValueError(f"{rule} (U+{ord(found.group()):04X} at position {found.start() + 1})")
+
+
+def _one_line(value: object) -> object:
+    if isinstance(value, str):
+        _refuse_control(value, _NOT_IN_ONE_LINE, "must be one line without control characters: no line break, tab or other control character")
     return value
 
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000), AfterValidator(_printable)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(_printable)]
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+def _multi_line(value: object) -> object:
+    if isinstance(value, str):
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        _refuse_control(value, _NOT_IN_TEXT, "must not contain control characters other than line feeds and tabs")
+    return value
 
 
-def _email(value: str) -> str:
-    if not _EMAIL.match(value) or len(value) > 254 or not value.isprintable():
-        raise ValueError("must be an e-mail address such as name@example.fi")
+_SLUG = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{ID_LENGTH - 1}}}", re.ASCII)
+
+
+def _slug(value: object) -> object:
+    if isinstance(value, str) and not _SLUG.fullmatch(value):
+        raise ValueError(f"must be an id of lowercase letters, digits and hyphens, at most {ID_LENGTH} characters, such as soite-ru-2020")
+    return value
+
+
+# One address, nothing an SMTP library or Apprise could read as several or route elsewhere: dot-separated
+# words of letters, digits, _ and - with at most one +tag (no spaces, commas, semicolons, quotes, angle
+# brackets, % or !), and a domain of at most 11 letter-digit-hyphen labels ending in a top-level domain of
+# letters, as Apprise reads one. An internationalised domain is written in its xn-- form.
+_WORDS = r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*"
+_EMAIL = re.compile(
+    rf"(?P<local>{_WORDS}(?:\+{_WORDS})?)@(?P<domain>(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.){{1,10}}[a-z]{{2,63}})",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def _email(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    found = _EMAIL.fullmatch(value)
+    if found is None:
+        raise ValueError("must be one e-mail address such as name@example.fi: letters, digits and . _ - before the @ (and one +tag "
+                         "at most), no spaces, commas, semicolons, quotes or angle brackets")
+    if len(value) > EMAIL_LENGTH or len(found.group("local")) > EMAIL_LOCAL_LENGTH:
+        raise ValueError(f"must be at most {EMAIL_LENGTH} characters, at most {EMAIL_LOCAL_LENGTH} of them before the @")
     return value.lower()
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?", re.ASCII)
+
+
+def _iso_day(value: object) -> object:
+    """A date is written as one (2020-04-30): a number is never taken for one."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        raise ValueError("must be an ISO 8601 date such as 2020-04-30")
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{value} is not a date: {exc}") from None
+
+
+def _iso_instant(value: object) -> object:
+    """An instant is written as an ISO 8601 date and time: a number is never taken for a Unix time."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_INSTANT.fullmatch(value):
+        raise ValueError("must be an ISO 8601 date and time such as 2020-04-30T16:15:00 (Helsinki time) or 2020-04-30T13:15:00Z")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{value} is not a date and time: {exc}") from None
+
+
+def _in_years(day: date) -> None:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(f"must fall in the years {FIRST_YEAR}–{LAST_YEAR}")
+
+
+def _day_in_years(value: date) -> date:
+    _in_years(value)
+    return value
+
+
 def _helsinki(value: datetime) -> datetime:
+    _in_years(value)
     try:
         return helsinki_instant(value)
     except RuleViolation as exc:
         raise ValueError(exc.rule) from exc
 
 
-Email = Annotated[str, AfterValidator(_email)]
+Slug = Annotated[str, BeforeValidator(_slug)]
+# Names, titles, places, purposes: one line each, surrounding spaces removed.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_LENGTH), BeforeValidator(_one_line)]
+ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=SHORT_NAME_LENGTH), BeforeValidator(_one_line)]
+# Who decided or acted, as stored with the decision and its events.
+Actor = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=ACTOR_LENGTH), BeforeValidator(_one_line)]
+# Multi-line text: a justification. Line feeds kept, CRLF and CR read as line feeds.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_LENGTH), BeforeValidator(_multi_line)]
+Email = Annotated[str, BeforeValidator(_email)]
+Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_day_in_years)]
 # A naive time is Helsinki wall time; one that DST skips or repeats is refused.
-Instant = Annotated[datetime, AfterValidator(_helsinki)]
+Instant = Annotated[datetime, BeforeValidator(_iso_instant), AfterValidator(_helsinki)]
+
+
+def parse_option(kind: Any, text: str, *, field: str) -> Any:
+    """A command option's text read as `kind` (an Instant, a Slug, an Actor…); refused naming the option and the rule."""
+    try:
+        return TypeAdapter(kind).validate_python(text)
+    except ValidationError as exc:
+        raise RuleViolation(field, str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
 
 
 class Record(BaseModel):
@@ -51,8 +148,8 @@ class Record(BaseModel):
 
 
 class Period(Record):
-    start: date
-    end: date
+    start: Day
+    end: Day
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -69,7 +166,7 @@ class Period(Record):
 
 class ProgrammeInput(Record):
     id: Slug
-    name: Text
+    name: Name
     period: Period
 
 
@@ -83,8 +180,8 @@ class ContactInput(Record):
 
 class OrganisationInput(Record):
     id: Slug
-    name: Text
-    short_name: ShortText | None = None
+    name: Name
+    short_name: ShortName | None = None
     kind: OrganisationKind
     contacts: list[ContactInput] = []
 
@@ -92,7 +189,7 @@ class OrganisationInput(Record):
 class CallInput(Record):
     id: Slug
     programme: Slug
-    name: Text
+    name: Name
     deadline: Instant
     state_share_percent: int = Field(ge=1, le=100)
     appropriation: Euros
@@ -104,7 +201,7 @@ class CallInput(Record):
 
 class SubAreaInput(Record):
     number: int = Field(ge=1, le=99)
-    name: Text
+    name: Name
     total_cost: Euros
     requested: Euros
 
@@ -116,9 +213,9 @@ class ParticipantInput(Record):
 
 class WorkshopInput(Record):
     number: int = Field(ge=1)
-    purpose: Text
-    date: date
-    place: Text | None = None
+    purpose: Name
+    date: Day
+    place: Name | None = None
     remote: bool = False
     participants: int = Field(ge=0, le=1_000_000)
 
@@ -131,7 +228,7 @@ class WorkshopInput(Record):
 
 class DutyInput(Record):
     kind: Slug
-    title: Text
+    title: Name
     phase: DutyPhase
     due: Instant
     done: Instant | None = None
@@ -141,7 +238,7 @@ class ApplicationInput(Record):
     id: Slug
     call: Slug
     applicant: Slug
-    title: Text
+    title: Name
     total_cost: Euros
     requested: Euros
     sub_areas: list[SubAreaInput] = []
@@ -168,7 +265,7 @@ class DecisionInput(Record):
     justification: Text
     period: Period | None = None
     decided_at: Instant
-    decided_by: Text
+    decided_by: Actor
 
     @model_validator(mode="after")
     def _one_line_per_part(self) -> Self:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -10,10 +11,18 @@ from pydantic import AfterValidator, BeforeValidator
 CENT = Decimal("0.01")
 # Larger than any state budget; guards against typos such as an extra digit group.
 MAX_EUROS = Decimal("100000000000")
+# How an amount is written: a plain decimal number. No exponent, digit separator, leading zero, plus
+# sign or other base: `0x10000`, `1e5`, `1_000`, `010` and `1:30` are refused, never read as numbers.
+PLAIN_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?", re.ASCII)
+PLAIN_DECIMAL_RULE = "must be a plain decimal number of euros such as 1626897 or 1626897.50"
+# Text that a reader could take for a number in some notation (hex, exponent, separators, a time).
+_NUMBER_LIKE = re.compile(r"[-+]?\.?[0-9][0-9a-z_.:+-]*", re.ASCII | re.IGNORECASE)
 
 
 def _number_not_text(value: Any) -> Any:
     """Amounts are numbers in the input: text such as "4 M€" is refused rather than guessed at."""
+    if isinstance(value, str) and _NUMBER_LIKE.fullmatch(value):
+        raise ValueError(PLAIN_DECIMAL_RULE)
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ValueError("must be a number of euros, not text")
     if isinstance(value, float):

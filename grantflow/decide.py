@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
+from decimal import Decimal
 
 from pydantic import ValidationError
 
 from domain.errors import Problem, ValidationFailed
 from domain.inputs import DecisionInput
+from domain.money import PLAIN_DECIMAL, PLAIN_DECIMAL_RULE
 from grantflow.scenario import problem_of
 
 OUTCOME = "nothing was recorded"
@@ -17,13 +18,9 @@ OUTCOME = "nothing was recorded"
 def euros(text: str) -> Decimal:
     """`2680000`, `2 680 000`, `2680000.50` or `2 680 000,50`: a number of euros, never guessed beyond that."""
     cleaned = text.replace("\u00a0", "").replace(" ", "").replace(",", ".").removesuffix("€")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not an amount of euros") from None
-    if not value.is_finite():
-        raise ValueError(f"{text!r} is not an amount of euros")
-    return value
+    if not PLAIN_DECIMAL.fullmatch(cleaned):
+        raise ValueError(f"{text!r} is not an amount of euros: {PLAIN_DECIMAL_RULE.removeprefix('must be ')}")
+    return Decimal(cleaned)
 
 
 def _pairs(option: str, items: list[str], problems: list[Problem]) -> list[tuple[str, Decimal]]:
@@ -39,17 +36,15 @@ def _pairs(option: str, items: list[str], problems: list[Problem]) -> list[tuple
     return pairs
 
 
-def _period(text: str | None, problems: list[Problem]) -> dict[str, date] | None:
+def _period(text: str | None, problems: list[Problem]) -> dict[str, str] | None:
+    """START..END; the dates themselves are checked by the decision's Period, like a scenario file's."""
     if text is None:
         return None
     start, sep, end = text.partition("..")
-    try:
-        if not sep:
-            raise ValueError
-        return {"start": date.fromisoformat(start.strip()), "end": date.fromisoformat(end.strip())}
-    except ValueError:
+    if not sep:
         problems.append(Problem("--period", f"{text!r} must be START..END in ISO dates, e.g. 2020-07-01..2022-12-31"))
         return None
+    return {"start": start.strip(), "end": end.strip()}
 
 
 def validated(raw: dict[str, object]) -> tuple[DecisionInput | None, list[Problem]]:

@@ -10,8 +10,11 @@ from pathlib import Path
 import apprise
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import ArgumentError
 
 from domain.errors import RuleViolation
+from domain.inputs import Actor
 from domain.redaction import url_secrets
 from notifications.delivery import RetryPolicy
 from notifications.dispatch import Channels
@@ -29,7 +32,8 @@ class Settings(BaseSettings):
     email_url: SecretStr | None = None
     # An Apprise YAML (or text) config file of tagged channels; contacts name the tags (`channels: [ops]`).
     apprise_config: Path | None = None
-    actor: str = "grantflow"
+    # Who the lifecycle's events and decisions name as having acted, where a command names nobody else.
+    actor: Actor = "grantflow"
     # Delivery from the outbox: attempts before a message is given up and reported to operators, the first
     # wait before a retry (doubling each time), how long a claim may stay unmarked before a sender counts
     # as dead, and how many messages are sent at once.
@@ -52,6 +56,13 @@ class Settings(BaseSettings):
             lease=timedelta(seconds=self.delivery_lease_seconds),
             concurrency=self.delivery_concurrency,
         )
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_supported_database(cls, value: SecretStr) -> SecretStr:
+        if not is_block_reference(value):
+            supported_database(value.get_secret_value())
+        return value
 
     @field_validator("email_url")
     @classmethod
@@ -76,7 +87,13 @@ class Settings(BaseSettings):
         return Channels(email_url=self.email_channel(), config=self.apprise_config)
 
     def database(self) -> str:
-        return resolve_secret(self.database_url)
+        url = resolve_secret(self.database_url)
+        if is_block_reference(self.database_url):
+            try:
+                supported_database(url)
+            except ValueError as exc:
+                raise RuleViolation("GRANTFLOW_DATABASE_URL", str(exc), record="settings") from None
+        return url
 
     def email_channel(self) -> str | None:
         return resolve_secret(self.email_url) if self.email_url is not None else None
@@ -90,6 +107,20 @@ class Settings(BaseSettings):
                 if is_block_reference(secret):
                     found += url_secrets(resolve_secret(secret))
         return found
+
+
+# The drivers grantflow is built and tested with; SQLAlchemy would accept others and fail later, mid-command.
+DATABASE_DRIVERS = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
+
+
+def supported_database(url: str) -> None:
+    """Refuse a database URL grantflow cannot use, without repeating the URL (it may hold a password)."""
+    try:
+        driver = make_url(url).drivername
+    except ArgumentError:
+        raise ValueError("is not a database URL such as sqlite:///.grantflow/grantflow.db or postgresql+psycopg://user@host/db") from None
+    if driver not in DATABASE_DRIVERS:
+        raise ValueError(f"uses {driver}://, which grantflow does not support: use sqlite:///PATH or postgresql+psycopg://user@host/db")
 
 
 def is_block_reference(secret: SecretStr) -> bool:

@@ -5,6 +5,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from domain.limits import ACTOR_LENGTH
 from domain.model import Decision, DecisionLine, DomainEvent
 from grantflow.cli import app
 
@@ -63,3 +64,22 @@ def test_a_second_decision_on_the_same_application_is_refused(undecided: Engine)
     again = runner.invoke(app, RU)
     assert again.exit_code == 1 and "already has a decision" in again.output
     assert len(stored(undecided)[0]) == 1
+
+
+def test_who_decided_is_at_most_as_long_as_the_column_on_every_backend(undecided: Engine) -> None:
+    too_long = runner.invoke(app, [*RU[:-1], "x" * (ACTOR_LENGTH + 1)])
+    assert too_long.exit_code == 1
+    assert f"  - decided_by: String should have at most {ACTOR_LENGTH} characters" in too_long.output
+    assert "Traceback" not in too_long.output and stored(undecided) == ([], [])
+    longest = runner.invoke(app, [*RU[:-1], "x" * ACTOR_LENGTH])
+    assert longest.exit_code == 0, longest.output
+    assert stored(undecided)[0][0].decided_by == "x" * ACTOR_LENGTH
+
+
+def test_a_line_break_in_who_decided_is_refused_and_one_in_the_justification_kept(undecided: Engine) -> None:
+    broken = runner.invoke(app, [*RU[:-1], "STM\r\nBcc: x@evil.example"])
+    assert broken.exit_code == 1 and "decided_by: must be one line without control characters" in broken.output
+    justified = [*RU]
+    justified[justified.index("--justification") + 1] = "Tavoitteet kuvattu hyvin.\r\nVaikutukset uskottavia."
+    assert runner.invoke(app, justified).exit_code == 0
+    assert stored(undecided)[0][0].justification == "Tavoitteet kuvattu hyvin.\nVaikutukset uskottavia."

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from domain.budget import application_budget_problems
@@ -29,6 +31,7 @@ from domain.model import (
     Workshop,
 )
 from domain.money import to_cents
+from domain.store import unit_of_work
 
 _CHUNK = 1000
 # Called as (phase, done, total) while a large import is checked and stored.
@@ -112,6 +115,23 @@ def import_scenario(
         decisions=len(scenario.decisions),
         moved_deadlines=plan.moved,
     )
+
+
+def import_into(
+    engine: Engine, scenario: ScenarioInput, *, source: str, at: datetime, actor: str, progress: Progress | None = None
+) -> ImportSummary:
+    """Import in a transaction of its own, all or nothing.
+
+    Another import storing some of the same records between this one's checks and its inserts makes the
+    inserts fail on the database's unique keys. Checked once more, the file is refused naming the records
+    that now exist, like any record already in the database (or imported, if the other one rolled back).
+    """
+    try:
+        with unit_of_work(engine) as session:
+            return import_scenario(session, scenario, source=source, at=at, actor=actor, progress=progress)
+    except IntegrityError:
+        with unit_of_work(engine) as session:
+            return import_scenario(session, scenario, source=source, at=at, actor=actor, progress=progress)
 
 
 def _duplicates(ids: Iterable[str]) -> list[str]:

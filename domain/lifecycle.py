@@ -44,6 +44,8 @@ def is_open(stage: Stage) -> bool:
 
 
 def ensure_can_move(application: Application, to: Stage) -> None:
+    if to == application.stage:
+        raise IllegalTransition("stage", f"is already {to.value}", record=f"application {application.id}")
     if to not in TRANSITIONS[application.stage]:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[application.stage])) or "none"
         raise IllegalTransition(

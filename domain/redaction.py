@@ -20,6 +20,15 @@ def url_secrets(url: str) -> list[str]:
         password = None
     if password:
         secrets += [password, unquote(password)]
+        # An unencoded @ in the password: a parser that splits at the first @ takes the part before it for
+        # the password and the rest for the host, and prints that in its errors: each part is a secret too,
+        # the tail alone and with the host.
+        host = url.rsplit("@", 1)[1].split("/", 1)[0].split("?", 1)[0]
+        hosts = {host, host.rsplit(":", 1)[0]}
+        for index, char in enumerate(password):
+            if char == "@":
+                tail = password[index + 1 :]
+                secrets += [password[:index], tail, *(f"{tail}@{h}" for h in hosts)]
     return secrets
 
 

@@ -9,7 +9,7 @@ from prefect.artifacts import acreate_markdown_artifact
 from pydantic import BaseModel
 
 from domain import repository as repo
-from domain.errors import ValidationFailed
+from domain.errors import GrantflowError, ValidationFailed
 from domain.store import unit_of_work
 from domain.submission import begin_review, submit_application
 from flows.runtime import actor, begin_stage, deliver_notifications, engine, instant, step
@@ -34,6 +34,9 @@ def submit(application_id: str, at: datetime) -> SubmissionResult:
             keys = enqueue(session, submitted_messages(session, app, at), at=at)
     except ValidationFailed as refused:
         return SubmissionResult(application_id=application_id, accepted=False, problems=[p.message for p in refused.problems])
+    except GrantflowError as refused:
+        # Already submitted, or past submission: a refusal like any other, not a failed task with a traceback.
+        return SubmissionResult(application_id=application_id, accepted=False, problems=[refused.message])
     return SubmissionResult(application_id=application_id, accepted=True, notifications=keys)
 
 

@@ -20,10 +20,10 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
 
-from domain.calendar import helsinki_instant
 from domain.errors import GrantflowError, ValidationFailed
 from domain.formatting import format_date, format_money
-from domain.importing import ImportSummary, import_scenario
+from domain.importing import ImportSummary, import_into
+from domain.inputs import Instant, Slug, parse_option
 from domain.redaction import redact
 from domain.status import call_statuses, unrelayed_events
 from domain.store import unit_of_work
@@ -68,6 +68,14 @@ def _reported(command: Command) -> Command:
     return run  # type: ignore[return-value]
 
 
+def _instant(text: str | None, option: str) -> datetime | None:
+    """An instant option: an ISO 8601 date and time (Helsinki time without an offset), never a bare number."""
+    return parse_option(Instant, text, field=option) if text is not None else None
+
+
+INSTANT_HELP = "ISO 8601 date and time, e.g. 2020-04-30T16:14:00; without an offset, Helsinki time"
+
+
 def _import(url: str, path: Path, *, show_progress: bool = False) -> ImportSummary:
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -84,8 +92,7 @@ def _import(url: str, path: Path, *, show_progress: bool = False) -> ImportSumma
                 tasks[phase] = bar.add_task(phase, total=total)
             bar.update(tasks[phase], completed=done)
 
-        with unit_of_work(engine) as session:
-            return import_scenario(session, scenario, source=str(path), at=datetime.now(UTC), actor=get_settings().actor, progress=report)
+        return import_into(engine, scenario, source=str(path), at=datetime.now(UTC), actor=get_settings().actor, progress=report)
 
 
 def _print_import(path: Path, summary: ImportSummary) -> None:
@@ -121,11 +128,16 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
 def db_current() -> None:
     """The configured database's revision and the newest one available."""
     from domain.store import make_engine
-    from grantflow.schema import current_revision, head_revision
+    from grantflow.schema import current_revision, head_revision, is_known
 
     current = current_revision(make_engine(get_settings().database()))
     head = head_revision()
-    state = "up to date" if current == head else "needs `grantflow db upgrade`"
+    if current == head:
+        state = "up to date"
+    elif current is None or is_known(current):
+        state = "needs `grantflow db upgrade`"
+    else:
+        state = "newer than this grantflow knows: it was migrated by a newer grantflow; use that one"
     console.print(f"current: {current or 'none'} · head: {head} · {state}")
 
 
@@ -147,18 +159,21 @@ def status() -> None:
 @app.command()
 @_reported
 def submit(
-    application: str,
-    at: Annotated[datetime | None, typer.Option(help="When (ISO 8601; without an offset, Helsinki time); default now")] = None,
+    application: Annotated[str, typer.Argument(help="The application's id")],
+    at: Annotated[str | None, typer.Option(help=f"When: {INSTANT_HELP}; default now")] = None,
 ) -> None:
     """Submit an application through the submission flow; refused if late, incomplete or over budget."""
     from domain import repository as repo
     from flows.submission import submission
 
+    moment = _instant(at, "--at")
+    application = parse_option(Slug, application, field="application")
     with unit_of_work(open_database(get_settings().database())) as session:
         repo.application(session, application)  # an unknown id is refused here, before any flow run
-    result = asyncio.run(submission(application, at=helsinki_instant(at, field="at") if at else None))
+    result = asyncio.run(submission(application, at=moment))
     if not result.accepted:
-        raise _fail(ValueError(f"submission of {application} refused:\n  - " + "\n  - ".join(result.problems)))
+        shown = result.problems[0] if len(result.problems) == 1 else "\n  - " + "\n  - ".join(result.problems)
+        raise _fail(ValueError(f"submission of {application} refused: {shown}"))
     console.print(f"{application} submitted.")
 
 
@@ -172,7 +187,7 @@ def decide(
     share: Annotated[list[str] | None, typer.Option(help="A participant's grant, ORGANISATION=AMOUNT (repeat per participant)")] = None,
     rejected: Annotated[bool, typer.Option("--rejected", help="The application is rejected")] = False,
     period: Annotated[str | None, typer.Option(help="The grant period, START..END, e.g. 2020-07-01..2022-12-31")] = None,
-    decided_at: Annotated[datetime | None, typer.Option(help="When it was decided (ISO 8601; without an offset, Helsinki time); default now")] = None,
+    decided_at: Annotated[str | None, typer.Option(help=f"When it was decided: {INSTANT_HELP}; default now")] = None,
     decided_by: Annotated[str | None, typer.Option(help="Who decided; default GRANTFLOW_ACTOR")] = None,
 ) -> None:
     """Record a decision: validated, stored, and its `grantflow.decision.recorded` event written for the decision flow."""
@@ -183,8 +198,8 @@ def decide(
     now = datetime.now(UTC)
     decision = decision_from_options(
         application, granted=granted, rejected=rejected, lines=line or [], shares=share or [], justification=justification,
-        period=period, decided_at=helsinki_instant(decided_at, field="decided_at") if decided_at else now,
-        decided_by=decided_by or settings.actor,
+        period=period, decided_at=_instant(decided_at, "--decided-at") or now,
+        decided_by=decided_by if decided_by is not None else settings.actor,
     )
     with unit_of_work(open_database(settings.database())) as session:
         row = record_decision(session, decision, at=now, actor=settings.actor)
@@ -196,20 +211,24 @@ def decide(
 @app.command()
 @_reported
 def remind(
-    now: Annotated[datetime | None, typer.Option(help="The sweep's instant (ISO 8601; without an offset, Helsinki time); default now")] = None,
+    now: Annotated[str | None, typer.Option(help=f"The sweep's instant: {INSTANT_HELP}; default now")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent; send and store nothing")] = False,
 ) -> None:
     """Run the reminder sweep: every reminder due at NOW, each sent once."""
     from flows.reminders import reminder_sweep
 
+    moment = _instant(now, "--now")
     open_database(get_settings().database())
-    report = asyncio.run(reminder_sweep(helsinki_instant(now, field="now") if now else None, dry_run=dry_run))
+    report = asyncio.run(reminder_sweep(moment, dry_run=dry_run))
     console.print(sweep_table(report))
     delivery = report.delivery
     summary = f"{report.planned} planned, {len(delivery.sent)} sent, {len(delivery.retrying)} to retry, {len(delivery.failed)} failed"
     summary += f", {report.skipped} skipped, {len(report.cancelled)} cancelled, {len(delivery.in_doubt)} in doubt"
     console.print("dry run: nothing was sent or stored" if dry_run else summary)
-    if delivery.failed:
+    for problem in report.problems:
+        errors.print(f"[bold red]not planned:[/] {escape(problem.application_id)} ({escape(problem.deadline_key)}): {escape(problem.error)}",
+                     highlight=False, soft_wrap=True)
+    if delivery.failed or report.problems:
         raise typer.Exit(code=1)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 
+from domain.errors import RuleViolation
 from domain.store import make_engine
 from grantflow.schema import upgrade
 
@@ -15,7 +16,11 @@ def open_database(url: str) -> Engine:
     """An engine on `url` with the schema migrated to head; a SQLite file's folder is made if missing."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
+        folder = Path(parsed.database).parent  # type: ignore[arg-type]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RuleViolation("GRANTFLOW_DATABASE_URL", f"the folder {folder} cannot be created: {exc.strerror}", record="settings") from None
     engine = make_engine(url)
     upgrade(engine)
     return engine

@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
+from domain.errors import RuleViolation
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -23,6 +25,12 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` in one transaction: a migration that fails leaves the database as it was."""
+    current = current_revision(engine)
+    if current is not None and not is_known(current):
+        raise RuleViolation("database", f"is at revision {current}, which this grantflow does not know (its newest is {head_revision()}): "
+                                        "it was migrated by a newer grantflow; use that one", record="schema")
+    if revision == "head" and current == head_revision():
+        return  # every command upgrades first: one already at head takes no write lock
     config = alembic_config(engine)
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":
@@ -55,3 +63,8 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def is_known(revision: str) -> bool:
+    """Whether `revision` is one of this grantflow's migrations (a newer grantflow may have migrated the database further)."""
+    return revision in {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}

@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from domain.errors import ValidationFailed
-from domain.importing import import_scenario
+from domain.importing import import_into, import_scenario
 from domain.model import Application, Call, DecisionLine, Duty, Participant, Workshop
 from domain.store import unit_of_work
 from grantflow.scenario import SEED, parse_scenario
@@ -130,3 +130,23 @@ def test_a_bad_reminder_policy_in_a_call_is_refused_naming_record_and_field(engi
     with pytest.raises(ValidationFailed, match=r"calls\[0\] fsc-2020: reminders.offsets: each offset is a number of days from 1 to 365"):
         import_bytes(engine, seed_with(change))
     assert row_count(engine) == 0
+
+
+def test_an_import_that_loses_a_race_names_the_records_the_winner_stored_and_stores_nothing(engine: Engine) -> None:
+    data = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    winner = parse_scenario(yaml.safe_dump({**data, "decisions": []}, allow_unicode=True).encode(), source="winner.yaml")
+    loser = parse_scenario(yaml.safe_dump({**data, "applications": [], "decisions": []}, allow_unicode=True).encode(), source="loser.yaml")
+    raced: list[str] = []
+
+    def winner_stores_between_the_checks_and_the_inserts(phase: str, done: int, total: int) -> None:
+        if phase == "checking" and done == total and not raced:
+            raced.append(phase)
+            import_into(engine, winner, source="winner.yaml", at=IMPORTED_AT, actor="test")
+
+    with pytest.raises(ValidationFailed) as refused:
+        import_into(engine, loser, source="loser.yaml", at=IMPORTED_AT, actor="test", progress=winner_stores_between_the_checks_and_the_inserts)
+    assert raced
+    assert "programmes[0] sote-2020: id: 'sote-2020' already exists in the database" in [p.message for p in refused.value.problems]
+    assert str(refused.value).startswith("loser.yaml: ")
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Application)).one() == 6  # the winner's, and nothing of the loser's

@@ -15,3 +15,11 @@ def test_known_secrets_are_masked_wherever_they_appear() -> None:
 
 def test_text_without_secrets_is_unchanged() -> None:
     assert redact("30.4.2020 klo 16.15 · 1 626 897 €", ["x"]) == "30.4.2020 klo 16.15 · 1 626 897 €"
+
+
+def test_the_tail_of_a_password_with_an_unencoded_at_sign_is_masked_where_a_parser_takes_it_for_the_host() -> None:
+    url = "postgresql+psycopg://gf:planted@tail-31@db.example.fi:5432/grantflow"
+    secrets = url_secrets(url)
+    assert redact("failed to resolve host 'tail-31@db.example.fi'", secrets) == "failed to resolve host '***'"
+    assert redact("host tail-31@db.example.fi:5432 refused", secrets) == "host *** refused"
+    assert redact("connecting as gf:planted", secrets) == "connecting as gf:***"

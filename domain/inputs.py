@@ -212,7 +212,7 @@ class ParticipantInput(Record):
 
 
 class WorkshopInput(Record):
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=999)
     purpose: Name
     date: Day
     place: Name | None = None

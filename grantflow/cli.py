@@ -115,10 +115,10 @@ def import_file(path: Annotated[Path, typer.Argument(help="A scenario file (YAML
 @_reported
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] = "head") -> None:
     """Migrate the configured database to `revision` (the newest by default)."""
-    from domain.store import make_engine
+    from grantflow.database import database_engine
     from grantflow.schema import current_revision, upgrade
 
-    engine = make_engine(get_settings().database())
+    engine = database_engine(get_settings().database())
     upgrade(engine, revision)
     console.print(f"Database at revision {current_revision(engine)}.")
 
@@ -127,10 +127,10 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
 @_reported
 def db_current() -> None:
     """The configured database's revision and the newest one available."""
-    from domain.store import make_engine
+    from grantflow.database import database_engine
     from grantflow.schema import current_revision, head_revision, is_known
 
-    current = current_revision(make_engine(get_settings().database()))
+    current = current_revision(database_engine(get_settings().database()))
     head = head_revision()
     if current == head:
         state = "up to date"

@@ -14,6 +14,13 @@ from grantflow.schema import upgrade
 
 def open_database(url: str) -> Engine:
     """An engine on `url` with the schema migrated to head; a SQLite file's folder is made if missing."""
+    engine = database_engine(url)
+    upgrade(engine)
+    return engine
+
+
+def database_engine(url: str) -> Engine:
+    """An engine on `url` as it is, a SQLite file's folder made if missing."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         folder = Path(parsed.database).parent  # type: ignore[arg-type]
@@ -21,6 +28,4 @@ def open_database(url: str) -> Engine:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise RuleViolation("GRANTFLOW_DATABASE_URL", f"the folder {folder} cannot be created: {exc.strerror}", record="settings") from None
-    engine = make_engine(url)
-    upgrade(engine)
-    return engine
+    return make_engine(url)

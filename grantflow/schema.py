@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.engine import Connection, Engine
 
 from domain.errors import RuleViolation
@@ -32,14 +33,17 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     if revision == "head" and current == head_revision():
         return  # every command upgrades first: one already at head takes no write lock
     config = alembic_config(engine)
-    with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            _upgrade_sqlite(connection, config, revision)
-            return
-        # PostgreSQL's DDL is transactional: Alembic's work and the version row commit together.
-        with connection.begin():
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                _upgrade_sqlite(connection, config, revision)
+                return
+            # PostgreSQL's DDL is transactional: Alembic's work and the version row commit together.
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+    except CommandError as exc:  # an unknown or older target revision: nothing was changed
+        raise RuleViolation("revision", str(exc), record="schema") from None
 
 
 def _upgrade_sqlite(connection: Connection, config: Config, revision: str) -> None:

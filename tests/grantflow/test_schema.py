@@ -9,14 +9,15 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, select
 from typer.testing import CliRunner
 
-import notifications.outbox  # noqa: F401
 from domain.importing import import_scenario
 from domain.model import Application, Decision, DecisionLine, Workshop
+from domain.reminders import DEADLINE_KEY_LENGTH
 from domain.store import make_engine, unit_of_work
 from grantflow.cli import app
 from grantflow.database import open_database
 from grantflow.scenario import SEED, read_scenario
 from grantflow.schema import current_revision, head_revision, upgrade
+from notifications.outbox import KEY_LENGTH, Notification
 from tests.conftest import IMPORTED_AT
 
 FIRST_REVISION = "0001"
@@ -119,3 +120,46 @@ def test_a_full_disk_during_the_first_migration_leaves_an_empty_database_that_up
     result = CliRunner().invoke(app, ["db", "upgrade"], env={"GRANTFLOW_DATABASE_URL": url})
     assert result.exit_code == 0, result.output
     assert current_revision(engine) == head_revision()
+
+
+def test_db_upgrade_to_an_unknown_revision_is_refused_in_one_line(engine: Engine) -> None:
+    result = CliRunner().invoke(app, ["db", "upgrade", "nonsense"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == ["error: schema: revision: Can't locate revision identified by 'nonsense'"]
+
+
+@pytest.mark.sqlite_only  # the folder of a SQLite file
+def test_db_upgrade_makes_the_folder_of_a_new_sqlite_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'new' / 'grantflow.db'}"
+    result = CliRunner().invoke(app, ["db", "upgrade"], env={"GRANTFLOW_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert f"Database at revision {head_revision()}." in result.output
+
+
+def test_the_key_widening_keeps_every_outbox_row_and_then_holds_the_longest_keys(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade(engine, "0004")
+    tables = MetaData()
+    tables.reflect(engine)
+    at = IMPORTED_AT
+    with engine.begin() as connection:
+        connection.execute(tables.tables["programme"].insert(), [{"id": "p", "name": "P", "period_start": at.date(), "period_end": at.date()}])
+        connection.execute(tables.tables["organisation"].insert(), [{"id": "o", "name": "O", "kind": "region"}])
+        connection.execute(tables.tables["call"].insert(), [{"id": "c", "programme_id": "p", "name": "C", "deadline_at": at, "state_share_percent": 80,
+                                                             "appropriation_cents": 100}])
+        connection.execute(tables.tables["application"].insert(), [{"id": "a", "call_id": "c", "applicant_id": "o", "title": "A", "stage": "preparation",
+                                                                    "total_cost_cents": 100, "requested_cents": 80}])
+        connection.execute(tables.tables["notification"].insert(), [{
+            "key": "reminder:call:c:a:20200430T131500Z:14d:a@b.fi", "application_id": "a", "recipient": "a@b.fi", "language": "fi", "subject": "S",
+            "body": "B", "status": "pending", "attempts": 0, "created_at": at, "deadline_key": "call:c:a", "in_doubt": False,
+        }])
+    upgrade(engine)
+    longest = "reminder:" + "x" * (KEY_LENGTH - len("reminder:"))
+    with engine.begin() as connection:
+        connection.execute(Notification.__table__.insert(), [{  # type: ignore[attr-defined]
+            "key": longest, "application_id": "a", "recipient": "a@b.fi", "language": "fi", "subject": "S", "body": "B", "status": "pending",
+            "attempts": 0, "created_at": at, "deadline_key": "d" * DEADLINE_KEY_LENGTH, "in_doubt": False,
+        }])
+    with Session(engine) as session:
+        rows = session.exec(select(Notification.key, Notification.deadline_key).order_by(Notification.id)).all()
+    assert [tuple(row) for row in rows] == [("reminder:call:c:a:20200430T131500Z:14d:a@b.fi", "call:c:a"), (longest, "d" * DEADLINE_KEY_LENGTH)]

@@ -84,8 +84,8 @@ def read_scenario(path: Path) -> ScenarioInput:
     """Parse and validate a scenario file; raises ValidationFailed listing every problem."""
     source = str(path)
     try:
-        if not path.is_file():
-            raise IsADirectoryError(21, "is a directory, not a file") if path.is_dir() else FileNotFoundError(2, "no such file")
+        if path.is_dir():
+            raise IsADirectoryError(21, "is a directory, not a file")
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise ValidationFailed(source, [Problem("file", f"is {size:,} bytes; at most {MAX_BYTES:,} are accepted")], outcome="nothing was imported")

@@ -14,6 +14,8 @@ from sqlalchemy.engine import Connection, Engine
 from domain.errors import RuleViolation
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# A PostgreSQL advisory lock key of grantflow's own, taken for the length of an upgrade.
+_UPGRADE_LOCK = 0x6772616E74  # "grant"
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -38,8 +40,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             if engine.dialect.name == "sqlite":
                 _upgrade_sqlite(connection, config, revision)
                 return
-            # PostgreSQL's DDL is transactional: Alembic's work and the version row commit together.
+            # PostgreSQL's DDL is transactional: Alembic's work and the version row commit together. The
+            # lock makes a second process upgrading at once wait, then find the schema already migrated.
             with connection.begin():
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_UPGRADE_LOCK})")
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
     except CommandError as exc:  # an unknown or older target revision: nothing was changed

@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,3 +165,11 @@ def test_the_key_widening_keeps_every_outbox_row_and_then_holds_the_longest_keys
     with Session(engine) as session:
         rows = session.exec(select(Notification.key, Notification.deadline_key).order_by(Notification.id)).all()
     assert [tuple(row) for row in rows] == [("reminder:call:c:a:20200430T131500Z:14d:a@b.fi", "call:c:a"), (longest, "d" * DEADLINE_KEY_LENGTH)]
+
+
+def test_two_processes_upgrading_a_new_database_at_once_both_succeed(database_url: str) -> None:
+    command = [str(Path(sys.executable).parent / "grantflow"), "db", "upgrade"]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = [(process.wait(), *process.communicate()) for process in processes]
+    assert [code for code, _, _ in outcomes] == [0, 0], outcomes
+    assert all(f"Database at revision {head_revision()}." in out for _, out, _ in outcomes)

@@ -68,6 +68,14 @@ def _reported(command: Command) -> Command:
     return run  # type: ignore[return-value]
 
 
+def _tether_temporary_server() -> None:
+    """Prefect's temporary server, which a flow starts when PREFECT_API_URL is unset, ends with this command, even SIGKILLed."""
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        import grantflow.temporary_server  # noqa: F401 - patches Prefect's command for that server as it is imported
+
+
 def _import(url: str, path: Path, *, show_progress: bool = False) -> ImportSummary:
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -156,6 +164,7 @@ def submit(
 
     with unit_of_work(open_database(get_settings().database())) as session:
         repo.application(session, application)  # an unknown id is refused here, before any flow run
+    _tether_temporary_server()
     result = asyncio.run(submission(application, at=helsinki_instant(at, field="at") if at else None))
     if not result.accepted:
         raise _fail(ValueError(f"submission of {application} refused:\n  - " + "\n  - ".join(result.problems)))
@@ -203,6 +212,7 @@ def remind(
     from flows.reminders import reminder_sweep
 
     open_database(get_settings().database())
+    _tether_temporary_server()
     report = asyncio.run(reminder_sweep(helsinki_instant(now, field="now") if now else None, dry_run=dry_run))
     console.print(sweep_table(report))
     delivery = report.delivery
@@ -244,6 +254,7 @@ def demo(
     started = time.monotonic()
     state_dir.mkdir(parents=True, exist_ok=True)
     prepare_environment(state_dir)
+    _tether_temporary_server()
     database = state_dir / "grantflow.db"
     database.unlink(missing_ok=True)
     url = f"sqlite:///{database}"

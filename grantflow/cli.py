@@ -226,7 +226,7 @@ def remind(
 @app.command()
 @_reported
 def serve(
-    home: Annotated[Path, typer.Option(help="The Prefect server's own state (database, logs)")] = Path(".grantflow/prefect-server"),
+    home: Annotated[Path, typer.Option(help="The Prefect server's own state (database, logs, the API's auth string)")] = Path(".grantflow/prefect-server"),
     port: Annotated[int, typer.Option(help="The Prefect server's port on 127.0.0.1")] = 4200,
 ) -> None:
     """Run a Prefect server on 127.0.0.1 with every deployment, a worker and the event relay; Ctrl-C stops all."""
@@ -237,7 +237,8 @@ def serve(
         raise _fail(ValueError(f"--port: {port} is already in use on 127.0.0.1; choose another"))
     open_database(get_settings().database())
     try:
-        serve_all(home.resolve(), port, announce=lambda text: console.print(text, highlight=False))
+        # Unwrapped and as written: the lines hold paths and a command to copy.
+        serve_all(home.resolve(), port, announce=lambda text: console.print(text, highlight=False, markup=False, soft_wrap=True))
     except ServerNotReady as exc:
         raise _fail(exc) from None
 

@@ -55,9 +55,9 @@ def _postgres_database() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[PrefectServer]:
-    """One real Prefect server (`prefect server start`, its own database under a temporary PREFECT_HOME) for every flow test."""
+    """One real Prefect server (as `grantflow serve` runs it, auth string included) for every flow test."""
     from prefect.logging.handlers import APILogHandler
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import temporary_settings
 
     # On PostgreSQL where there is one: on SQLite the server's trigger service lags seconds behind
     # while flow runs write, which only slows the event tests down.
@@ -66,7 +66,7 @@ def prefect_server() -> Iterator[PrefectServer]:
         if POSTGRES_ADMIN_URL != "none":
             database = make_url(stack.enter_context(_postgres_database())).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
         server = stack.enter_context(PrefectServer(Path(_PREFECT_HOME) / "server", ui=False, database_url=database))
-        stack.enter_context(temporary_settings({PREFECT_API_URL: server.api_url}))
+        stack.enter_context(temporary_settings(server.client_settings()))
         yield server
         APILogHandler().flush()  # the runs' last log lines reach the server before it stops
 

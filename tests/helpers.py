@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -87,10 +88,11 @@ def eventually(condition: Callable[[], T | None], what: str, timeout: float = 30
     return value
 
 
-def prefect_api(api_url: str, auth_string: str) -> httpx.Client:
+@contextmanager
+def prefect_api(api_url: str, auth_string: str) -> Iterator[httpx.Client]:
     """A client of a protected Prefect API that talks to it as Prefect's own does: the auth string, then a CSRF token."""
     user, password = auth_string.split(":", 1)
-    client = httpx.Client(base_url=api_url, auth=(user, password), timeout=10)
-    token = client.get("/csrf-token", params={"client": "tests"}).raise_for_status().json()["token"]
-    client.headers.update({"Prefect-Csrf-Token": token, "Prefect-Csrf-Client": "tests"})
-    return client
+    with httpx.Client(base_url=api_url, auth=(user, password), timeout=10) as client:
+        token = client.get("/csrf-token", params={"client": "tests"}).raise_for_status().json()["token"]
+        client.headers.update({"Prefect-Csrf-Token": token, "Prefect-Csrf-Client": "tests"})
+        yield client

@@ -12,13 +12,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from prefect.settings import PREFECT_API_URL
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from domain.model import Duty, DutyPhase
 from domain.store import unit_of_work
 from grantflow.mailsink import MailSink
+from grantflow.prefect_server import PrefectServer
 from notifications.dispatch import stable_message_id
 from notifications.outbox import DeliveryStatus, Notification
 from tests.helpers import hel
@@ -39,12 +39,12 @@ def many_due(seeded: Engine) -> Engine:
     return seeded
 
 
-def sweep_env(database_url: str, sink: MailSink, **extra: str) -> dict[str, str]:
+def sweep_env(database_url: str, sink: MailSink, server: PrefectServer, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRANTFLOW_")}
     env |= {
         "GRANTFLOW_DATABASE_URL": database_url,
         "GRANTFLOW_EMAIL_URL": sink.channel_url(),
-        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+        **server.environment(),
         **extra,
     }
     return env
@@ -59,9 +59,9 @@ def received(sink: MailSink) -> Counter[str]:
     return Counter(m.message_id or "" for m in sink.mails)
 
 
-def test_two_sweeps_running_at_once_send_each_reminder_once(many_due: Engine, database_url: str) -> None:
+def test_two_sweeps_running_at_once_send_each_reminder_once(many_due: Engine, database_url: str, prefect_server: PrefectServer) -> None:
     with MailSink(delay=0.05) as sink:
-        env = sweep_env(database_url, sink)
+        env = sweep_env(database_url, sink, prefect_server)
         sweeps = [subprocess.Popen([GRANTFLOW, "remind", "--now", SWEEP_AT], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
         outputs = [p.communicate(timeout=300)[0] for p in sweeps]
         time.sleep(0.5)
@@ -76,9 +76,11 @@ def test_two_sweeps_running_at_once_send_each_reminder_once(many_due: Engine, da
     assert sum(sent) == 420 and min(sent) > 0
 
 
-def test_a_sweep_killed_mid_send_is_completed_by_the_next_and_its_doubtful_rows_reported(many_due: Engine, database_url: str) -> None:
+def test_a_sweep_killed_mid_send_is_completed_by_the_next_and_its_doubtful_rows_reported(
+    many_due: Engine, database_url: str, prefect_server: PrefectServer
+) -> None:
     with MailSink(delay=0.05) as sink:
-        env = sweep_env(database_url, sink, GRANTFLOW_DELIVERY_LEASE_SECONDS="1")
+        env = sweep_env(database_url, sink, prefect_server, GRANTFLOW_DELIVERY_LEASE_SECONDS="1")
         first = subprocess.Popen([GRANTFLOW, "remind", "--now", SWEEP_AT], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while len(sink.mails) < 60 and time.monotonic() < deadline:

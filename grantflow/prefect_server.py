@@ -63,7 +63,11 @@ def read_or_create_auth_string(path: Path) -> str:
 
 
 def _read_owner_only(path: Path) -> str:
-    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW)) as file:
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as exc:  # a symbolic link included: the string is kept in a file of its own
+        raise RuleViolation(str(path), f"cannot be read ({exc.strerror})", record="Prefect API auth string") from None
+    with os.fdopen(descriptor) as file:
         status = os.fstat(file.fileno())
         if status.st_uid != os.getuid() or stat.S_IMODE(status.st_mode) & 0o077:
             raise RuleViolation(str(path), f"is readable by others (mode {stat.S_IMODE(status.st_mode):o}); "
@@ -102,6 +106,7 @@ class PrefectServer:
     @property
     def auth_string(self) -> str:
         if self._auth_string is None:
+            self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._auth_string = read_or_create_auth_string(self.auth_file)
         return self._auth_string
 

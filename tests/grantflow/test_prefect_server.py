@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,3 +155,23 @@ def test_an_auth_string_file_readable_by_others_or_empty_is_refused_naming_the_f
     with pytest.raises(RuleViolation) as refused:
         read_or_create_auth_string(path)
     assert str(path) in str(refused.value) and rule in str(refused.value)
+
+
+def test_an_auth_string_file_that_is_a_symbolic_link_is_refused_naming_the_file(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").write_text("grantflow:secret\n")
+    (tmp_path / "elsewhere").chmod(0o600)
+    (tmp_path / "api-auth").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(RuleViolation) as refused:
+        read_or_create_auth_string(tmp_path / "api-auth")
+    assert str(tmp_path / "api-auth") in str(refused.value) and "cannot be read" in str(refused.value)
+
+
+@pytest.mark.parametrize("missing", ["PREFECT_SERVER_API_AUTH_STRING", "PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED", "PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS"])
+def test_the_app_refuses_to_serve_without_each_protection(tmp_path: Path, missing: str) -> None:
+    protected = {"PREFECT_SERVER_API_AUTH_STRING": "grantflow:secret", "PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED": "true",
+                 "PREFECT_SERVER_API_CORS_ALLOWED_ORIGINS": "http://127.0.0.1:4200"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"PREFECT_HOME": str(tmp_path)}
+    env |= {k: v for k, v in protected.items() if k != missing}
+    result = subprocess.run([sys.executable, "-c", "from grantflow.prefect_app import own_origins; own_origins()"],
+                            env=env, check=False, capture_output=True, text=True)
+    assert result.returncode != 0 and missing in result.stderr.splitlines()[-1]

@@ -19,9 +19,9 @@ pytestmark = pytest.mark.sqlite_only
 GRANTFLOW = str(Path(sys.executable).with_name("grantflow"))
 
 
-def start_serve(home: Path, port: int) -> tuple[subprocess.Popen[str], str]:
+def start_serve(home: Path, port: int, **settings: str) -> tuple[subprocess.Popen[str], str]:
     """`grantflow serve` in a process of its own, and what it printed until it serves."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"PREFECT_HOME": str(home / "client")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"PREFECT_HOME": str(home / "client"), **settings}
     serve = subprocess.Popen([GRANTFLOW, "serve", "--home", str(home / "server"), "--port", str(port)], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
@@ -34,16 +34,25 @@ def start_serve(home: Path, port: int) -> tuple[subprocess.Popen[str], str]:
     return serve, "".join(lines)
 
 
-def test_serve_registers_every_deployment_prints_the_ui_address_and_stops_cleanly_on_ctrl_c(tmp_path: Path, database_url: str) -> None:
+def test_serve_registers_every_deployment_schedules_runs_prints_the_ui_address_and_stops_cleanly_on_ctrl_c(
+    tmp_path: Path, database_url: str
+) -> None:
     port = free_port()
-    serve, printed = start_serve(tmp_path, port)
+    # The server's scheduler service, which runs in its lifespan, looks for new deployments every second.
+    serve, printed = start_serve(tmp_path, port, PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1")
     try:
         assert f"Prefect UI: http://127.0.0.1:{port}" in printed
         with prefect_api(f"http://127.0.0.1:{port}/api", (tmp_path / "server" / "api-auth").read_text().strip()) as api:
-            deployments = {d["name"] for d in api.post("/deployments/filter", json={}).json()}
+            deployments = {d["id"]: d["name"] for d in api.post("/deployments/filter", json={}).json()}
             automations = api.post("/automations/filter", json={}).json()
-        assert deployments == {"preparation", "submission", "review", "decision", "decision-interactive", "startup",
-                               "reminder-sweep", "overdue-checks", "relay"}
+
+            def scheduled() -> set[str]:
+                runs = api.post("/flow_runs/filter", json={"flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}}).json()
+                return {deployments[run["deployment_id"]] for run in runs}
+
+            eventually(lambda: scheduled() >= {"reminder-sweep", "overdue-checks", "relay"}, "the scheduler schedules the cron deployments")
+        assert set(deployments.values()) == {"preparation", "submission", "review", "decision", "decision-interactive", "startup",
+                                             "reminder-sweep", "overdue-checks", "relay"}
         assert any("grantflow.decision.recorded" in json.dumps(a["trigger"]) for a in automations)
         serve.send_signal(signal.SIGINT)
         rest, _ = serve.communicate(timeout=60)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from domain import repository as repo
 from domain.alerts import Alert
 from domain.formatting import format_date, format_instant, format_money
 from domain.model import Application, Contact, Decision, DecisionLine, DecisionShare, Duty, DutyPhase, Language, Organisation, Project
+from notifications.headers import one_line
 from notifications.outbox import OutgoingMessage
 from notifications.recipients import applicant_contacts, officer, participant_contacts, targets
 
@@ -66,7 +68,18 @@ class _DutyView(BaseModel):
     due_at: datetime
 
 
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
+# A line break inside a value stands apart from the template's own lines while rendering: in the
+# subject (the first line) it is folded to a space, in the body it is a line break again.
+_VALUE_BREAK = "\ue000"
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _apart(value: Any) -> Any:
+    return _LINE_BREAKS.sub(_VALUE_BREAK, value) if isinstance(value, str) else value
+
+
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True,
+                   finalize=_apart)
 _env.filters["money"] = lambda cents, lang: format_money(cents, Language(lang))
 _env.filters["instant"] = lambda moment, lang: format_instant(moment, Language(lang))
 _env.filters["day"] = lambda day, lang: format_date(day, Language(lang))
@@ -76,7 +89,7 @@ def render(template: str, language: Language, **context: Any) -> tuple[str, str]
     """Subject (the template's first line) and body in `language`."""
     text = _env.get_template(f"{language.value}/{template}.j2").render(lang=language.value, **context)
     subject, _, body = text.partition("\n")
-    return subject.strip(), body.strip() + "\n"
+    return one_line(subject.replace(_VALUE_BREAK, " ")), body.replace(_VALUE_BREAK, "\n").strip() + "\n"
 
 
 def _messages(

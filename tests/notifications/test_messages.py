@@ -1,3 +1,4 @@
+import pytest
 from sqlmodel import Session
 
 from domain import repository as repo
@@ -46,3 +47,11 @@ def test_every_template_exists_in_all_three_languages(session: Session) -> None:
         "Ansökan mottagen: Soite 2.0 – Tulevaisuuden sote-keskus",
         "Application received: Soite 2.0 – Tulevaisuuden sote-keskus",
     }
+
+
+@pytest.mark.parametrize("title", ["Liite\nBcc: x@y.example", "Liite\r\nBcc: x@y.example", "Liite\rBcc: x@y.example", "Liite\u2028Bcc: x@y.example"])
+def test_a_line_break_in_a_title_is_folded_in_the_subject_and_cuts_nothing(session: Session, title: str) -> None:
+    app = repo.application(session, "lappi-fsc-2020")
+    subject, body = render("reminder", Language.FI, app=app, title=title, kind="duty", due_at=hel("2020-04-30 16:15"), days=3, escalated=False)
+    assert subject == "Muistutus: Liite Bcc: x@y.example – määräaika 30.4.2020 klo 16.15 (Suomen aikaa)"
+    assert body.startswith(f'Hakemukselta "{app.title}" (lappi-fsc-2020) odotetaan: Liite\nBcc: x@y.example.\n')

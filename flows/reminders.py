@@ -10,9 +10,9 @@ from pydantic import BaseModel
 
 from domain.formatting import format_instant
 from domain.store import unit_of_work
+from flows.outbox import delivery_counts, doubt_reported, log_delivery, send_outbox, still_waiting
 from flows.runtime import engine, instant, step
-from grantflow.settings import get_settings
-from notifications.delivery import DeliveryReport, deliver
+from notifications.delivery import DeliveryReport, Waiting
 from notifications.outbox import DeliveryStatus, OutgoingMessage, enqueue
 from notifications.reminders import cancel_stale, plan_reminders
 
@@ -35,6 +35,8 @@ class SweepReport(BaseModel):
     cancelled: list[str] = []
     delivery: DeliveryReport = DeliveryReport()
     rows: list[SweepRow] = []
+    # What the outbox still holds undelivered after the sweep, by reason.
+    waiting: list[Waiting] = []
 
 
 def _row(message: OutgoingMessage, outcome: str) -> SweepRow:
@@ -71,16 +73,6 @@ def plan(now: datetime, dry_run: bool) -> SweepReport:
     return report
 
 
-@step(name="send-outbox")
-def send_outbox(now: datetime) -> DeliveryReport:
-    settings = get_settings()
-    channels = settings.channels()
-    if channels.email_url is None and channels.config is None:
-        get_run_logger().warning("No channel is configured (GRANTFLOW_EMAIL_URL, GRANTFLOW_APPRISE_CONFIG); reminders stay in the outbox")
-        return DeliveryReport()
-    return deliver(engine(), channels, now, policy=settings.retry_policy())
-
-
 def _run_name() -> str:
     from prefect.runtime import flow_run
 
@@ -96,9 +88,13 @@ async def reminder_sweep(now: datetime | None = None, dry_run: bool = False) -> 
     report = await plan(moment, dry_run)
     if not dry_run:
         report.delivery = await send_outbox(moment)
-        outcomes = {key: "sent" for key in report.delivery.sent}
-        outcomes |= {key: f"retrying: {report.delivery.errors.get(key, '')}" for key in report.delivery.retrying}
-        outcomes |= {key: f"FAILED, needs an operator: {report.delivery.errors.get(key, '')}" for key in report.delivery.failed}
+        delivery = report.delivery
+        outcomes = {key: "sent" for key in delivery.sent}
+        outcomes |= {key: f"retrying: {delivery.errors.get(key, '')}" for key in delivery.retrying}
+        outcomes |= {key: f"FAILED, needs an operator: {delivery.errors.get(key, '')}" for key in delivery.failed}
+        outcomes |= {key: f"skipped: {delivery.errors.get(key, '')}" for key in delivery.stale}
+        outcomes |= {key: f"IN DOUBT, {outcomes.get(key, 'to be resent once')}: {delivery.errors.get(key, '')}" for key in delivery.in_doubt}
+        outcomes |= {key: f"RESENT IN DOUBT, may have arrived twice; {outcomes.get(key, '')}" for key in delivery.resent}
         for row in report.rows:
             row.outcome = outcomes.get(row.key, row.outcome)
         # Retries of earlier sweeps' messages show in the table too.
@@ -107,16 +103,15 @@ async def reminder_sweep(now: datetime | None = None, dry_run: bool = False) -> 
             SweepRow(key=key, recipient="", application="", slot="", due="", subject="(queued earlier)", outcome=outcome)
             for key, outcome in outcomes.items() if key not in shown
         ]
-        if report.delivery.failed:
-            logger.error("%d message(s) failed for good after every attempt: %s", len(report.delivery.failed), ", ".join(report.delivery.failed))
-        if report.delivery.in_doubt:
-            logger.warning("%d message(s) were claimed by a sender that stopped before marking them; resent with the same Message-ID: %s",
-                           len(report.delivery.in_doubt), ", ".join(report.delivery.in_doubt))
+        log_delivery(delivery, logger)
+        report.waiting = await still_waiting(moment)
     await acreate_table_artifact(
         artifact_table(report.rows),
         key="reminder-sweep",
         description=f"Reminder sweep at {format_instant(moment)}{' (dry run)' if dry_run else ''}: {_counts(report)}",
     )
+    if not dry_run:
+        await doubt_reported(report.delivery.in_doubt)
     return report
 
 
@@ -139,7 +134,4 @@ def artifact_table(rows: list[SweepRow], limit: int = ARTIFACT_ROWS) -> list[dic
 def _counts(report: SweepReport) -> str:
     if report.dry_run:
         return f"{report.planned} would be sent"
-    delivery = report.delivery
-    return (f"{len(delivery.sent)} sent, {len(delivery.retrying)} retrying, {len(delivery.failed)} failed, "
-            f"{report.skipped} skipped, {len(report.cancelled)} cancelled, {len(delivery.in_doubt)} in doubt")
-
+    return f"{report.planned} planned, {delivery_counts(report.delivery)}, {report.skipped} skipped, {len(report.cancelled)} cancelled"

@@ -19,7 +19,7 @@ from domain import repository as repo
 from domain.model import Application
 from domain.store import make_engine, unit_of_work
 from grantflow.settings import get_settings
-from notifications.delivery import DeliveryReport, deliver
+from notifications.delivery import DeliveryReport, acknowledge_doubt, deliver
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -104,4 +104,11 @@ def deliver_notifications(keys: list[str], at: datetime | None = None) -> Delive
     if report.retrying or report.failed:
         first = next(iter(report.errors.values()), "")
         logger.warning("%d message(s) not delivered, kept for retry: %s", len(report.retrying) + len(report.failed), first)
+    if report.halted:
+        logger.error("Delivery stopped: %s", report.halted)
+    if report.in_doubt:
+        logger.warning("%d message(s) in doubt, may have arrived (each is resent once with the same Message-ID): %s; "
+                       "resent in doubt, may have arrived twice: %s", len(report.in_doubt), ", ".join(report.in_doubt),
+                       ", ".join(report.resent) or "none")
+        acknowledge_doubt(engine(), report.in_doubt)
     return report

@@ -208,18 +208,35 @@ def remind(
     now: Annotated[datetime | None, typer.Option(help="The sweep's instant (ISO 8601; without an offset, Helsinki time); default now")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent; send and store nothing")] = False,
 ) -> None:
-    """Run the reminder sweep: every reminder due at NOW, each sent once."""
+    """Run the reminder sweep: every reminder due at NOW, each sent once; what waits, and why, is listed."""
+    from flows.outbox import waiting_lines
     from flows.reminders import reminder_sweep
 
     open_database(get_settings().database())
     _tether_temporary_server()
     report = asyncio.run(reminder_sweep(helsinki_instant(now, field="now") if now else None, dry_run=dry_run))
     console.print(sweep_table(report))
+    if dry_run:
+        console.print("dry run: nothing was sent or stored")
+        return
     delivery = report.delivery
     summary = f"{report.planned} planned, {len(delivery.sent)} sent, {len(delivery.retrying)} to retry, {len(delivery.failed)} failed"
-    summary += f", {report.skipped} skipped, {len(report.cancelled)} cancelled, {len(delivery.in_doubt)} in doubt"
-    console.print("dry run: nothing was sent or stored" if dry_run else summary)
+    summary += f", {report.skipped} skipped, {len(delivery.stale)} stale, {len(report.cancelled)} cancelled"
+    summary += f", {len(delivery.in_doubt)} in doubt, {len(delivery.resent)} resent in doubt"
+    console.print(summary)
+    for line in waiting_lines(report.waiting):
+        console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
+    if delivery.resent:
+        console.print(f"Resent in doubt with the same Message-ID, may have arrived twice: {', '.join(delivery.resent)}", soft_wrap=True)
+    problems = []
+    if delivery.halted:
+        problems.append(f"delivery stopped: {delivery.halted}")
     if delivery.failed:
+        problems.append(f"{len(delivery.failed)} message(s) failed for good and need an operator")
+    if delivery.nothing_delivered:
+        problems.append(f"none of the {delivery.attempted} message(s) due could be delivered")
+    if problems:
+        errors.print(f"[bold red]error:[/] {escape('; '.join(problems))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=1)
 
 

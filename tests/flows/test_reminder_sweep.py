@@ -3,13 +3,17 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
 from sqlmodel import Session, col, select
 
 from domain.model import Duty
 from domain.preparation import complete_duty
 from domain.store import unit_of_work
+from flows.deployments import read_deployments
 from flows.reminders import SweepRow, artifact_table, reminder_sweep
+from grantflow.cli import app
 from grantflow.mailsink import MailSink, free_port
+from notifications.delivery import DEADLINE_PASSED
 from notifications.outbox import DeliveryStatus, Notification
 from tests.helpers import hel
 
@@ -123,3 +127,34 @@ def test_the_sweep_artifact_shows_rows_needing_an_operator_first_and_caps_the_re
 
     table = artifact_table([row(n, "sent") for n in range(5)] + [row(5, "FAILED, needs an operator: refused")], limit=3)
     assert [line["outcome"] for line in table] == ["FAILED, needs an operator: refused", "sent", "sent", "3 more rows not shown; every message is in the outbox table"]
+
+
+async def test_a_reminder_that_failed_before_its_deadline_is_not_sent_after_it_beside_the_overdue_notice(
+    seeded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{port}?from=grantflow@example.fi&mode=insecure")
+    down = await reminder_sweep(hel("2020-04-29 09:00"))  # the last reminder before 30.4.2020 klo 16.15; the server is down
+    assert down.delivery.sent == [] and down.delivery.retrying
+    with MailSink(port=port) as sink:
+        after = await reminder_sweep(hel("2020-05-04 09:00"))  # the overdue notices' day
+        wait_for(sink, len(after.delivery.sent))
+    assert sorted(after.delivery.stale) == sorted(down.delivery.retrying)
+    assert all(after.delivery.errors[key] == DEADLINE_PASSED for key in after.delivery.stale)
+    assert {r.key for r in rows(seeded, status=DeliveryStatus.SKIPPED)} >= set(down.delivery.retrying)
+    sent = rows(seeded, status=DeliveryStatus.SENT)
+    assert sent and {r.slot for r in sent} == {"overdue"} and len(sink.mails) == len(sent)
+
+
+def test_remind_says_what_waits_and_why_and_fails_when_nothing_due_could_be_delivered(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{free_port()}?from=grantflow@example.fi&mode=insecure")
+    result = CliRunner().invoke(app, ["remind", "--now", "2020-05-18T09:00:00+03:00"])
+    assert result.exit_code == 1
+    assert "none of the 5 message(s) due could be delivered" in result.output
+    assert "5 waiting, next attempt 18.5.2020 klo 09.05 (Suomen aikaa): retry after: " in result.output
+
+
+def test_the_outbox_is_delivered_every_five_minutes_helsinki_time() -> None:
+    (spec,) = [d for d in read_deployments() if d.name == "outbox-delivery"]
+    assert spec.entrypoint == "flows/outbox.py:outbox_delivery"
+    assert [(s.cron, s.timezone) for s in spec.schedules] == [("*/5 * * * *", "Europe/Helsinki")]

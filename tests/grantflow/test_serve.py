@@ -52,7 +52,7 @@ def test_serve_registers_every_deployment_schedules_runs_prints_the_ui_address_a
 
             eventually(lambda: scheduled() >= {"reminder-sweep", "overdue-checks", "relay"}, "the scheduler schedules the cron deployments")
         assert set(deployments.values()) == {"preparation", "submission", "review", "decision", "decision-interactive", "startup",
-                                             "reminder-sweep", "overdue-checks", "relay"}
+                                             "reminder-sweep", "outbox-delivery", "overdue-checks", "relay"}
         assert any("grantflow.decision.recorded" in json.dumps(a["trigger"]) for a in automations)
         serve.send_signal(signal.SIGINT)
         rest, _ = serve.communicate(timeout=60)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, bindparam, case, exists, func, or_, select
+from sqlalchemy import Connection, Integer, bindparam, case, exists, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
@@ -83,32 +83,58 @@ _MARK = (
 )
 
 
-def _claim(connection: Connection, now: datetime, limit: int, keys: list[str] | None, token: str) -> list[Notification]:
-    """Take up to `limit` sendable rows, one for each free sender; two senders never hold the same row."""
+class Claimed(BaseModel):
+    """A row claimed for one sender: what the send needs, and what its mark needs."""
+
+    id: int
+    key: str
+    recipient: str
+    subject: str
+    body: str
+    attempts: int
+    in_doubt: bool
+    resent_at: datetime | None
+    claim_token: str
+
+
+def _claim_statement(by_key: bool) -> Any:
     sendable = (
         select(_TABLE.c.id)
-        .where(_TABLE.c.status == DeliveryStatus.PENDING, or_(_TABLE.c.next_attempt_at.is_(None), _TABLE.c.next_attempt_at <= now))
+        .where(_TABLE.c.status == DeliveryStatus.PENDING,
+               or_(_TABLE.c.next_attempt_at.is_(None), _TABLE.c.next_attempt_at <= bindparam("now", type_=_TABLE.c.next_attempt_at.type)))
         .order_by(_TABLE.c.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
         # PostgreSQL: a parallel sender skips rows being claimed instead of waiting for them.
         .with_for_update(skip_locked=True)
     )
-    if keys is not None:
-        sendable = sendable.where(_TABLE.c.key.in_(keys))
+    if by_key:
+        sendable = sendable.where(_TABLE.c.key.in_(bindparam("keys", expanding=True)))
     # Picked once: as a plain subquery PostgreSQL may run it again per row, each run skipping other rows.
     picked = sendable.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")
-    # Stamped with the wall clock, not `now`: the claim is about whether a sender is alive. Claiming a
-    # message in doubt stamps its resend before it goes out, so a sender dying mid-resend leaves it on record.
-    at = datetime.now(UTC)
-    claimed = connection.execute(
+    at = bindparam("at", type_=_TABLE.c.claimed_at.type)
+    return (
         _TABLE.update()
         # The status condition is what makes the claim exclusive: a row another sender took meanwhile is left.
         .where(_TABLE.c.id.in_(select(picked.c.id)), _TABLE.c.status == DeliveryStatus.PENDING)
-        .values(status=DeliveryStatus.SENDING, claim_token=token, claimed_at=at, attempts=_TABLE.c.attempts + 1,
+        .values(status=DeliveryStatus.SENDING, claim_token=bindparam("token"), claimed_at=at, attempts=_TABLE.c.attempts + 1,
                 resent_at=case((_TABLE.c.in_doubt, at), else_=_TABLE.c.resent_at))
-        .returning(*_TABLE.c)
+        .returning(*(_TABLE.c[name] for name in Claimed.model_fields))
     )
-    return sorted((Notification(**row._mapping) for row in claimed), key=lambda row: row.id or 0)
+
+
+# Built once: a claim runs for every few messages sent.
+_CLAIM = {False: _claim_statement(by_key=False), True: _claim_statement(by_key=True)}
+
+
+def _claim(connection: Connection, now: datetime, limit: int, keys: list[str] | None, token: str) -> list[Claimed]:
+    """Take up to `limit` sendable rows, one for each free sender; two senders never hold the same row."""
+    # Stamped with the wall clock, not `now`: the claim is about whether a sender is alive. Claiming a
+    # message in doubt stamps its resend before it goes out, so a sender dying mid-resend leaves it on record.
+    parameters: dict[str, Any] = {"now": now, "limit": limit, "token": token, "at": datetime.now(UTC)}
+    if keys is not None:
+        parameters["keys"] = keys
+    claimed = connection.execute(_CLAIM[keys is not None], parameters)
+    return sorted((Claimed.model_construct(**row._mapping) for row in claimed), key=lambda row: row.id)
 
 
 def _recover_expired(connection: Connection, policy: RetryPolicy, report: DeliveryReport) -> None:
@@ -147,7 +173,7 @@ def _skip_stale(connection: Connection, now: datetime, report: DeliveryReport) -
         report.errors |= dict.fromkeys(keys, reason)
 
 
-def _mark(row: Notification, delivery: Delivery, now: datetime, policy: RetryPolicy) -> dict[str, Any]:
+def _mark(row: Claimed, delivery: Delivery, now: datetime, policy: RetryPolicy) -> dict[str, Any]:
     """The row's new state after its send: the values for _MARK."""
     resend = row.in_doubt  # claimed while in doubt: this send was its one resend
     values: dict[str, Any] = {
@@ -177,7 +203,7 @@ def _mark(row: Notification, delivery: Delivery, now: datetime, policy: RetryPol
     return values
 
 
-def _record(report: DeliveryReport, row: Notification, delivery: Delivery, values: dict[str, Any]) -> None:
+def _record(report: DeliveryReport, row: Claimed, delivery: Delivery, values: dict[str, Any]) -> None:
     lists = {DeliveryStatus.SENT: report.sent, DeliveryStatus.PENDING: report.retrying, DeliveryStatus.FAILED: report.failed}
     lists[values["status"]].append(row.key)
     if values["last_error"]:
@@ -195,7 +221,7 @@ def deliver(
     *,
     keys: list[str] | None = None,
     policy: RetryPolicy | None = None,
-    sender: Callable[[Notification, Channels], Delivery] = send,
+    sender: Callable[[Claimed, Channels], Delivery] = send,
 ) -> DeliveryReport:
     """Send what is due in the outbox (or just `keys`), claiming a row only when a sender is free for it.
 
@@ -209,13 +235,13 @@ def deliver(
     with _writing, engine.begin() as connection:
         _recover_expired(connection, policy, report)
         _skip_stale(connection, now, report)
-    finished: queue.Queue[tuple[Notification, Delivery]] = queue.Queue()
+    finished: queue.Queue[tuple[Claimed, Delivery]] = queue.Queue()
     in_flight: dict[int, float] = {}  # row id -> when its claim was taken or last renewed (monotonic)
-    unmarked: list[tuple[Notification, Delivery]] = []
+    unmarked: list[tuple[Claimed, Delivery]] = []
     renew_after = policy.lease.total_seconds() / 4
     exhausted = False
 
-    def one(row: Notification) -> None:
+    def one(row: Claimed) -> None:
         try:
             delivery = sender(row, channels)
         except Exception as exc:  # noqa: BLE001  (whatever a send raised, its message may be out)
@@ -228,7 +254,7 @@ def deliver(
             stopping = exhausted or report.halted is not None
             if stopping and not in_flight:
                 break
-            done: list[tuple[Notification, Delivery]] = []
+            done: list[tuple[Claimed, Delivery]] = []
             if in_flight and (stopping or len(in_flight) >= policy.concurrency):
                 try:
                     done.append(finished.get(timeout=renew_after))
@@ -237,7 +263,7 @@ def deliver(
             while not finished.empty():
                 done.append(finished.get_nowait())
             for row, _ in done:
-                in_flight.pop(row.id or 0)
+                in_flight.pop(row.id)
             free = 0 if stopping else policy.concurrency - len(in_flight)
             renew = [row_id for row_id, since in in_flight.items() if time.monotonic() - since > renew_after]
             if not (done or free or renew):
@@ -262,7 +288,7 @@ def deliver(
                 _record(report, row, delivery, values)
             exhausted = len(claimed) < free
             for row in claimed:
-                in_flight[row.id or 0] = time.monotonic()
+                in_flight[row.id] = time.monotonic()
                 report.attempted += 1
                 pool.submit(one, row)
     for row, delivery in unmarked:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import apprise
@@ -15,7 +15,6 @@ from pydantic import BaseModel
 from domain.redaction import redact, url_secrets
 from notifications import apprise_email, smtp_pool  # noqa: F401  (patches Apprise's e-mail plugin; registers smtppool://)
 from notifications.headers import one_line, single_address
-from notifications.outbox import Notification
 from notifications.smtp_outcome import MessageSend, sending
 
 # Apprise stops waiting for a service after its timeout while the send goes on in the background, so
@@ -85,7 +84,20 @@ def recipient_url(channel_url: str, recipient: str, key: str | None = None) -> s
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def send(notification: Notification, channels: Channels) -> Delivery:
+class Message(Protocol):
+    """What a send needs of an outbox row: its key, recipient, subject and body."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def body(self) -> str: ...
+
+
+def send(notification: Message, channels: Channels) -> Delivery:
     """One message through its own Apprise object: Apprise throttles repeated sends on a shared one."""
     secrets = channels.secrets()
     message_id = stable_message_id(notification.key)

@@ -16,7 +16,7 @@ from domain.model import Language
 from domain.reminders import OVERDUE
 from domain.store import make_engine, unit_of_work
 from grantflow.mailsink import MailSink, free_port
-from notifications.delivery import DEADLINE_PASSED, SUPERSEDED, RetryPolicy, deliver, waiting
+from notifications.delivery import DEADLINE_PASSED, SUPERSEDED, Claimed, RetryPolicy, deliver, waiting
 from notifications.dispatch import Channels, Delivery, send, stable_message_id
 from notifications.outbox import DeliveryStatus, Notification, OutgoingMessage, enqueue
 from tests.conftest import BACKEND
@@ -91,7 +91,7 @@ def test_no_more_rows_are_claimed_than_senders_are_sending(seeded: Engine) -> No
     most = 0
     lock = threading.Lock()
 
-    def counting(row: Notification, channels: Channels) -> Delivery:
+    def counting(row: Claimed, channels: Channels) -> Delivery:
         nonlocal most
         with Session(seeded) as session:
             claimed = len(session.exec(select(Notification).where(Notification.status == DeliveryStatus.SENDING)).all())

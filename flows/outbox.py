@@ -85,5 +85,5 @@ async def outbox_delivery(now: datetime | None = None) -> DeliveryReport:
     rows += [{"key": "", "outcome": "waiting", "why": line} for line in waiting_lines(waits)]
     await acreate_table_artifact(rows or [{"outcome": "nothing due"}], key="outbox-delivery",
                                  description=f"Outbox delivery at {format_instant(moment)}: {delivery_counts(report)}")
-    await doubt_reported(report.in_doubt)
+    await doubt_reported(sorted({*report.in_doubt, *report.resent}))
     return report

@@ -111,7 +111,7 @@ async def reminder_sweep(now: datetime | None = None, dry_run: bool = False) -> 
         description=f"Reminder sweep at {format_instant(moment)}{' (dry run)' if dry_run else ''}: {_counts(report)}",
     )
     if not dry_run:
-        await doubt_reported(report.delivery.in_doubt)
+        await doubt_reported(sorted({*report.delivery.in_doubt, *report.delivery.resent}))
     return report
 
 

@@ -106,9 +106,9 @@ def deliver_notifications(keys: list[str], at: datetime | None = None) -> Delive
         logger.warning("%d message(s) not delivered, kept for retry: %s", len(report.retrying) + len(report.failed), first)
     if report.halted:
         logger.error("Delivery stopped: %s", report.halted)
-    if report.in_doubt:
+    if report.in_doubt or report.resent:
         logger.warning("%d message(s) in doubt, may have arrived (each is resent once with the same Message-ID): %s; "
                        "resent in doubt, may have arrived twice: %s", len(report.in_doubt), ", ".join(report.in_doubt),
                        ", ".join(report.resent) or "none")
-        acknowledge_doubt(engine(), report.in_doubt)
+        acknowledge_doubt(engine(), sorted({*report.in_doubt, *report.resent}))
     return report

@@ -120,12 +120,12 @@ def kill_after(sweep: subprocess.Popen[str] | subprocess.Popen[bytes], sink: Mai
 
 
 def test_a_killed_sweeps_messages_go_out_with_the_next_outbox_delivery(
-    many_due: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+    many_due: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch, prefect_server: PrefectServer
 ) -> None:
     from flows.outbox import outbox_delivery
 
     with MailSink(delay=0.05) as sink:
-        env = sweep_env(database_url, sink, GRANTFLOW_DELIVERY_LEASE_SECONDS="1")
+        env = sweep_env(database_url, sink, prefect_server, GRANTFLOW_DELIVERY_LEASE_SECONDS="1")
         kill_after(subprocess.Popen([GRANTFLOW, "remind", "--now", SWEEP_AT], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
                    sink, 60)
         assert 0 < len(sink.mails) < 420, "the sweep must die mid-send"
@@ -140,14 +140,16 @@ def test_a_killed_sweeps_messages_go_out_with_the_next_outbox_delivery(
     assert sorted(report.in_doubt) == sorted(r.key for r in rows if r.in_doubt)
 
 
-def test_resends_in_doubt_by_a_killed_sweep_are_reported_by_the_next_and_never_repeated(many_due: Engine, database_url: str) -> None:
+def test_resends_in_doubt_by_a_killed_sweep_are_reported_by_the_next_and_never_repeated(
+    many_due: Engine, database_url: str, prefect_server: PrefectServer
+) -> None:
     with FaultySMTP(Fault.DROP_AFTER_DATA) as dropping:
-        env = sweep_env(database_url, MailSink(), GRANTFLOW_EMAIL_URL=dropping.url(), GRANTFLOW_DELIVERY_LEASE_SECONDS="1")
+        env = sweep_env(database_url, MailSink(), prefect_server, GRANTFLOW_EMAIL_URL=dropping.url(), GRANTFLOW_DELIVERY_LEASE_SECONDS="1")
         first = subprocess.run([GRANTFLOW, "remind", "--now", SWEEP_AT], env=env, capture_output=True, text=True, timeout=300, check=False)
     assert first.returncode == 1 and "420 in doubt, 0 resent in doubt" in first.stdout, first.stdout + first.stderr
     later = "2020-04-16T10:00:00+03:00"  # past the first retry's wait
     with MailSink(delay=0.05) as sink:
-        env = sweep_env(database_url, sink, GRANTFLOW_DELIVERY_LEASE_SECONDS="1")
+        env = sweep_env(database_url, sink, prefect_server, GRANTFLOW_DELIVERY_LEASE_SECONDS="1")
         kill_after(subprocess.Popen([GRANTFLOW, "remind", "--now", later], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL), sink, 60)
         resent_by_the_killed = set(received(sink))
         time.sleep(1.5)

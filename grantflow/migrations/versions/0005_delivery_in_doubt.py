@@ -1,6 +1,6 @@
 """delivery in doubt: resends and their reporting recorded on the outbox row
 
-Revision ID: 0007
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-26
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 import domain.columns
 
-revision = '0007'
+revision = '0005'
 down_revision = '0004'
 branch_labels = None
 depends_on = None

@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 from domain import repository as repo
 from domain.budget import allocation_problems, decision_outcome
 from domain.errors import RuleViolation, ValidationFailed
-from domain.formatting import format_instant, format_money
+from domain.formatting import format_instant, format_instants, format_money
 from domain.inputs import DecisionInput, Period
 from domain.lifecycle import DECISION_RECORDED, is_open, record_event, transition
 from domain.model import (
@@ -66,9 +66,8 @@ def decision_problems(
                 RuleViolation("period", f"{decision.period} is outside the programme's period {allowed}", record=record)
             )
     if decision.decided_at < call.deadline_at:
-        problems.append(
-            RuleViolation("decided_at", f"{format_instant(decision.decided_at)} is before the call closed at {format_instant(call.deadline_at)}", record=record)
-        )
+        decided, closed = format_instants(decision.decided_at, call.deadline_at)
+        problems.append(RuleViolation("decided_at", f"{decided} is before the call closed at {closed}", record=record))
     return problems
 
 

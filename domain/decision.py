@@ -12,7 +12,7 @@ from domain.budget import allocation_problems, decision_outcome
 from domain.errors import RuleViolation, ValidationFailed
 from domain.formatting import format_instant, format_instants, format_money
 from domain.inputs import DecisionInput, Period
-from domain.lifecycle import DECISION_RECORDED, is_open, record_event, transition
+from domain.lifecycle import DECISION_RECORDED, record_event, transition
 from domain.model import (
     Application,
     Call,
@@ -111,6 +111,20 @@ def store_decision(
     return row
 
 
+# A decision answers a submitted application; an imported history may carry one for an application
+# still in preparation (the import stores it directly), applied once the application is under review.
+DECIDABLE = frozenset({Stage.SUBMITTED, Stage.UNDER_REVIEW})
+
+
+def undecidable(stage: Stage) -> str | None:
+    """Why an application in `stage` cannot be decided now, or None when it can."""
+    if stage in DECIDABLE:
+        return None
+    if stage == Stage.PREPARATION:
+        return "the application is in preparation, never submitted; only a submitted application can be decided"
+    return f"the application is {stage.value.replace('_', ' ')}; only a submitted application can be decided"
+
+
 def record_decision(session: Session, decision: DecisionInput, *, at: datetime, actor: str) -> Decision:
     """Validate and store a decision and its `decision.recorded` event; applying it is a separate step."""
     app = repo.application(session, decision.application)
@@ -119,8 +133,8 @@ def record_decision(session: Session, decision: DecisionInput, *, at: datetime, 
     problems: list[RuleViolation] = []
     if existing is not None:
         problems.append(RuleViolation("application", f"already has a decision, recorded {format_instant(existing.recorded_at)}", record=record))
-    if not is_open(app.stage):
-        problems.append(RuleViolation("application", f"is {app.stage.value}; only an open application can be decided", record=record))
+    if (reason := undecidable(app.stage)) is not None:
+        problems.append(RuleViolation("stage", reason, record=record))
     call = repo.call_of(session, app)
     sub_areas = repo.sub_areas(session, app.id)
     participants = repo.participants(session, app.id)

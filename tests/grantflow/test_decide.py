@@ -63,3 +63,11 @@ def test_a_second_decision_on_the_same_application_is_refused(undecided: Engine)
     again = runner.invoke(app, RU)
     assert again.exit_code == 1 and "already has a decision" in again.output
     assert len(stored(undecided)[0]) == 1
+
+
+def test_decide_refuses_an_application_never_submitted_naming_its_stage(seeded: Engine) -> None:
+    result = runner.invoke(app, [*RU[:1], "lappi-ru-2020", "--granted", "3000000", "--justification", "x", "--period", "2020-07-01..2022-12-31"])
+    assert result.exit_code == 1
+    assert "stage: the application is in preparation, never submitted" in result.output, result.output
+    with Session(seeded) as session:
+        assert session.exec(select(Decision).where(Decision.application_id == "lappi-ru-2020")).all() == []

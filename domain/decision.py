@@ -54,6 +54,9 @@ def decision_problems(
     problems += allocation_problems(record, "shares", by_org, shares, granted)
     if outcome == Outcome.PARTIAL and sub_areas and not lines:
         problems.append(RuleViolation("lines", "a partial grant must be split into lines per sub-area", record=record))
+    if outcome == Outcome.PARTIAL and participants and not shares:
+        # Each participant is told its own grant, which a partial grant leaves open unless it is split.
+        problems.append(RuleViolation("shares", "a partial grant to a multi-region project must be split into shares per participant", record=record))
     if outcome == Outcome.REJECTED:
         if lines or shares:
             problems.append(RuleViolation("lines", "a rejection grants nothing and has no lines or shares", record=record))
@@ -142,6 +145,21 @@ def record_decision(session: Session, decision: DecisionInput, *, at: datetime, 
     if problems:
         raise ValidationFailed(record, list(problems))
     return store_decision(session, decision, app, sub_areas, participants, at=at, actor=actor)
+
+
+def granted_shares(decision: Decision, participants: list[Participant], shares: list[DecisionShare]) -> dict[str, int | None]:
+    """Each participant's grant by organisation: as the decision splits it; a full grant gives each its request,
+    a rejection nothing. None where a partial grant recorded before shares were required leaves it open."""
+    if shares:
+        organisation_of = {p.id: p.organisation_id for p in participants}
+        split: dict[str, int | None] = {p.organisation_id: 0 for p in participants}
+        split.update({organisation_of[s.participant_id]: s.granted_cents for s in shares})
+        return split
+    if decision.outcome == Outcome.FULL:
+        return {p.organisation_id: p.requested_cents for p in participants}
+    if decision.outcome == Outcome.REJECTED:
+        return {p.organisation_id: 0 for p in participants}
+    return {p.organisation_id: None for p in participants}
 
 
 def _decision_payload(decision: Decision) -> dict[str, object]:

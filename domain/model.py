@@ -131,7 +131,7 @@ class SubArea(SQLModel, table=True):
 
 
 class Participant(SQLModel, table=True):
-    """An organisation taking part in a multi-region project, the lead included, with its own amount."""
+    """An organisation taking part in a multi-region project with its own share; the lead is one only if it takes a share."""
 
     __table_args__ = (sa.UniqueConstraint("application_id", "organisation_id"),)
 

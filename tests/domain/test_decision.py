@@ -159,3 +159,11 @@ def test_a_decision_is_recorded_in_a_stage_exactly_when_it_can_then_be_applied(s
     if recorded:
         assert apply_decision(session, "lappi-ru-2020", at=hel("2020-06-30 14:00"), actor="test") is not None
         assert repo.application(session, "lappi-ru-2020").stage == Stage.PARTIALLY_GRANTED
+
+
+def test_a_partial_grant_to_a_multi_region_project_must_be_split_into_shares(undecided: Engine) -> None:
+    with unit_of_work(undecided) as session:
+        under_review(session, "ot-2020")
+    with Session(undecided) as session, pytest.raises(ValidationFailed) as refused:
+        record_decision(session, ru_decision(application="ot-2020", granted=1400000, lines=[]), at=hel("2020-06-30 13:00"), actor="officer")
+    assert [p.field for p in refused.value.problems] == ["shares"]

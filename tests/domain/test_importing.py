@@ -8,11 +8,11 @@ from sqlmodel import Session, select
 
 from domain.errors import ValidationFailed
 from domain.importing import import_scenario
-from domain.model import Application, Call, DecisionLine, Duty, Participant, Workshop
+from domain.model import Application, Call, DecisionLine, Duty, Participant, Stage, Workshop
 from domain.store import unit_of_work
 from grantflow.scenario import SEED, parse_scenario
 from tests.conftest import IMPORTED_AT
-from tests.helpers import hel
+from tests.helpers import hel, submit_seed
 
 
 def seed_with(change: callable) -> bytes:  # type: ignore[valid-type]
@@ -130,3 +130,18 @@ def test_a_bad_reminder_policy_in_a_call_is_refused_naming_record_and_field(engi
     with pytest.raises(ValidationFailed, match=r"calls\[0\] fsc-2020: reminders.offsets: each offset is a number of days from 1 to 365"):
         import_bytes(engine, seed_with(change))
     assert row_count(engine) == 0
+
+
+def lead_takes_no_share(data: dict) -> None:  # type: ignore[type-arg]
+    ot = next(a for a in data["applications"] if a["id"] == "ot-2020")
+    ot["participants"] = [{"organisation": "soite", "requested": 365000}, {"organisation": "lappi", "requested": 1235000}]
+    data["decisions"] = [d for d in data["decisions"] if d["application"] != "ot-2020"]
+
+
+def test_a_multi_region_project_whose_lead_takes_no_share_is_imported_and_submitted(engine: Engine) -> None:
+    import_bytes(engine, seed_with(lead_takes_no_share))
+    with unit_of_work(engine) as session:
+        submit_seed(session, "ot-2020")
+        assert session.get(Application, "ot-2020").stage == Stage.SUBMITTED  # type: ignore[union-attr]
+        listed = session.exec(select(Participant.organisation_id).where(Participant.application_id == "ot-2020")).all()
+    assert sorted(listed) == ["lappi", "soite"]

@@ -67,7 +67,8 @@ def test_the_demo_prints_and_stores_no_secret(demo_run: tuple[Path, subprocess.C
 
 
 def test_the_demo_reminds_before_deadlines_and_escalates_the_overdue_one(demo_output: str) -> None:
-    assert "16.4.2020 klo 09.00 (Suomen aikaa)  reminder sweep  20 reminder(s) sent" in demo_output
+    # 20 to the applicants, and 3 to Soite's contacts as a participant of ot-2020, of its call closing.
+    assert "16.4.2020 klo 09.00 (Suomen aikaa)  reminder sweep  23 reminder(s) sent" in demo_output
     # Soite accepted its grant on 20.7., so the 7-day reminder of 23.7. is not sent.
     assert "23.7.2020 klo 09.00 (Suomen aikaa)  reminder sweep  0 reminder(s) sent" in demo_output
     overdue = next(line for line in demo_output.splitlines() if line.startswith("29.9.2020 klo 09.00"))

@@ -16,6 +16,7 @@ os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.pop("PREFECT_API_URL", None)
 
+import prefect.main  # noqa: F401  (sets up Prefect's logging now, on the session's stderr, not inside a command's captured one)
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine

@@ -138,6 +138,10 @@ def record_decision(session: Session, decision: DecisionInput, *, at: datetime, 
         problems.append(RuleViolation("application", f"already has a decision, recorded {format_instant(existing.recorded_at)}", record=record))
     if (reason := undecidable(app.stage)) is not None:
         problems.append(RuleViolation("stage", reason, record=record))
+    if decision.decided_at > at:
+        # decided_at is data about the ministry's decision, which may precede its recording but never follow it.
+        decided, recorded = format_instants(decision.decided_at, at)
+        problems.append(RuleViolation("decided_at", f"{decided} is after the decision is recorded, {recorded}", record=record))
     call = repo.call_of(session, app)
     sub_areas = repo.sub_areas(session, app.id)
     participants = repo.participants(session, app.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from prefect import flow, get_run_logger
@@ -14,6 +14,7 @@ from prefect.input import RunInput
 from pydantic import BaseModel, Field
 
 from domain import repository as repo
+from domain.clock import system_now
 from domain.decision import record_decision
 from domain.errors import GrantflowError, Problem, ValidationFailed
 from domain.formatting import format_money
@@ -95,7 +96,7 @@ async def interactive_decision(application_id: str) -> InteractiveResult:
     for attempt in range(1, MAX_FORMS + 1):
         form = await suspend_flow_run(wait_for_input=DecisionForm.with_initial_data(description=prompt), key=f"decision-form-{attempt}", timeout=FORM_TIMEOUT)
         logger.info("Decision form %d entered by %s", attempt, form.decided_by)
-        now = datetime.now(UTC)
+        now = system_now()
         try:
             with unit_of_work(engine()) as session:
                 decision = record_decision(session, decision_of(application_id, form, now), at=now, actor=form.decided_by)

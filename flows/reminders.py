@@ -84,7 +84,7 @@ def _run_name() -> str:
 async def reminder_sweep(now: datetime | None = None, dry_run: bool = False) -> SweepReport:
     """Every due reminder, each sent once, in one flow run; failures wait for the next sweep."""
     logger = get_run_logger()
-    moment = instant(now)
+    moment = instant(now, field="now")
     report = await plan(moment, dry_run)
     if not dry_run:
         report.delivery = await send_outbox(moment)

@@ -18,12 +18,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from domain.calendar import helsinki_instant
+from domain.clock import system_now
 from domain.errors import GrantflowError, ValidationFailed
 from domain.formatting import format_date, format_money
 from domain.importing import ImportSummary, import_scenario
+from domain.model import ClockMode
 from domain.redaction import redact
 from domain.status import call_statuses, unrelayed_events
 from domain.store import unit_of_work
@@ -93,7 +97,7 @@ def _import(url: str, path: Path, *, show_progress: bool = False) -> ImportSumma
             bar.update(tasks[phase], completed=done)
 
         with unit_of_work(engine) as session:
-            return import_scenario(session, scenario, source=str(path), at=datetime.now(UTC), actor=get_settings().actor, progress=report)
+            return import_scenario(session, scenario, source=str(path), at=system_now(), actor=get_settings().actor, progress=report)
 
 
 def _print_import(path: Path, summary: ImportSummary) -> None:
@@ -127,23 +131,60 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
 @db.command("current")
 @_reported
 def db_current() -> None:
-    """The configured database's revision and the newest one available."""
+    """The configured database's revision, the newest one available, and the database's clock."""
+    from sqlalchemy import inspect
+
+    from domain.model import DatabaseClock
     from domain.store import make_engine
     from grantflow.schema import current_revision, head_revision
 
-    current = current_revision(make_engine(get_settings().database()))
+    engine = make_engine(get_settings().database())
+    current = current_revision(engine)
     head = head_revision()
     state = "up to date" if current == head else "needs `grantflow db upgrade`"
-    console.print(f"current: {current or 'none'} · head: {head} · {state}")
+    known = inspect(engine).has_table(DatabaseClock.__tablename__)  # type: ignore[arg-type]
+    clock = _clock_line(engine) if known else "clock: known once upgraded"
+    console.print(f"current: {current or 'none'} · head: {head} · {state} · {clock}")
+
+
+CLOCK_SAYS = {
+    ClockMode.SYSTEM: "every step happens when it is run; explicit instants (--at, --now) are refused",
+    ClockMode.REPLAY: "explicit instants replay history; every event is recorded as replayed",
+}
+
+
+def _clock_line(engine: Engine) -> str:
+    from domain.clock import clock_mode
+
+    with Session(engine) as session:
+        mode = clock_mode(session)
+    return f"clock: {mode.value} ({CLOCK_SAYS[mode]})"
+
+
+@db.command("clock")
+@_reported
+def db_clock(
+    mode: Annotated[ClockMode | None, typer.Argument(help="`replay` makes an empty database replay history with explicit instants")] = None,
+) -> None:
+    """Show the database's clock, or choose it: only while the database holds no application, and never after."""
+    from domain.clock import choose_clock
+
+    engine = open_database(get_settings().database())
+    if mode is not None:
+        with unit_of_work(engine) as session:
+            choose_clock(session, mode)
+    console.print(_clock_line(engine), highlight=False)
 
 
 @app.command()
 @_reported
 def status() -> None:
     """Every call's applications: applicant, requested, granted, stage."""
-    with unit_of_work(open_database(get_settings().database())) as session:
+    engine = open_database(get_settings().database())
+    with unit_of_work(engine) as session:
         calls = call_statuses(session)
         waiting = unrelayed_events(session)
+    console.print(_clock_line(engine).replace("clock:", "Clock:", 1), highlight=False)
     if not calls:
         console.print("No calls yet: import a scenario with `grantflow import FILE`.")
     for call in calls:
@@ -156,16 +197,20 @@ def status() -> None:
 @_reported
 def submit(
     application: str,
-    at: Annotated[datetime | None, typer.Option(help="When (ISO 8601; without an offset, Helsinki time); default now")] = None,
+    at: Annotated[datetime | None, typer.Option(help="Replay only: the instant (ISO 8601; without an offset, Helsinki time); default now")] = None,
 ) -> None:
     """Submit an application through the submission flow; refused if late, incomplete or over budget."""
     from domain import repository as repo
+    from domain.clock import step_instant
     from flows.submission import submission
 
+    stated = helsinki_instant(at, field="--at") if at else None
     with unit_of_work(open_database(get_settings().database())) as session:
-        repo.application(session, application)  # an unknown id is refused here, before any flow run
+        # An unknown id or an instant the database's clock refuses is refused here, before any flow run.
+        repo.application(session, application)
+        step_instant(session, stated, field="--at")
     _tether_temporary_server()
-    result = asyncio.run(submission(application, at=helsinki_instant(at, field="at") if at else None))
+    result = asyncio.run(submission(application, at=stated))
     if not result.accepted:
         raise _fail(ValueError(f"submission of {application} refused:\n  - " + "\n  - ".join(result.problems)))
     console.print(f"{application} submitted.")
@@ -181,7 +226,10 @@ def decide(
     share: Annotated[list[str] | None, typer.Option(help="A participant's grant, ORGANISATION=AMOUNT (repeat per participant)")] = None,
     rejected: Annotated[bool, typer.Option("--rejected", help="The application is rejected")] = False,
     period: Annotated[str | None, typer.Option(help="The grant period, START..END, e.g. 2020-07-01..2022-12-31")] = None,
-    decided_at: Annotated[datetime | None, typer.Option(help="When it was decided (ISO 8601; without an offset, Helsinki time); default now")] = None,
+    decided_at: Annotated[
+        datetime | None,
+        typer.Option(help="When the ministry decided, if before now: data about the decision (ISO 8601; without an offset, Helsinki time); default now"),
+    ] = None,
     decided_by: Annotated[str | None, typer.Option(help="Who decided; default GRANTFLOW_ACTOR")] = None,
 ) -> None:
     """Record a decision: validated, stored, and its `grantflow.decision.recorded` event written for the decision flow."""
@@ -189,7 +237,8 @@ def decide(
     from grantflow.decide import decision_from_options
 
     settings = get_settings()
-    now = datetime.now(UTC)
+    # The decision is recorded now; decided_at is data about the decision, which may precede its recording.
+    now = system_now()
     decision = decision_from_options(
         application, granted=granted, rejected=rejected, lines=line or [], shares=share or [], justification=justification,
         period=period, decided_at=helsinki_instant(decided_at, field="decided_at") if decided_at else now,
@@ -205,16 +254,19 @@ def decide(
 @app.command()
 @_reported
 def remind(
-    now: Annotated[datetime | None, typer.Option(help="The sweep's instant (ISO 8601; without an offset, Helsinki time); default now")] = None,
+    now: Annotated[datetime | None, typer.Option(help="Replay only: the sweep's instant (ISO 8601; without an offset, Helsinki time); default now")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent; send and store nothing")] = False,
 ) -> None:
     """Run the reminder sweep: every reminder due at NOW, each sent once; what waits, and why, is listed."""
+    from domain.clock import step_instant
     from flows.outbox import waiting_lines
     from flows.reminders import reminder_sweep
 
-    open_database(get_settings().database())
+    stated = helsinki_instant(now, field="--now") if now else None
+    with Session(open_database(get_settings().database())) as session:
+        step_instant(session, stated, field="--now")
     _tether_temporary_server()
-    report = asyncio.run(reminder_sweep(helsinki_instant(now, field="now") if now else None, dry_run=dry_run))
+    report = asyncio.run(reminder_sweep(stated, dry_run=dry_run))
     console.print(sweep_table(report))
     if dry_run:
         console.print("dry run: nothing was sent or stored")
@@ -266,7 +318,7 @@ def demo(
     state_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database and Prefect state")] = Path(".grantflow/demo"),
 ) -> None:
     """The seed lifecycle on a fresh SQLite database, with e-mail delivered to a local SMTP server."""
-    from grantflow.demo import prepare_environment, run_timeline
+    from grantflow.demo import make_replay_database, prepare_environment, run_timeline
     from grantflow.mailsink import MailSink
 
     started = time.monotonic()
@@ -277,11 +329,12 @@ def demo(
     database.unlink(missing_ok=True)
     url = f"sqlite:///{database}"
     os.environ["GRANTFLOW_DATABASE_URL"] = url
+    make_replay_database(url)
     # The demo's mail server asks for a password like a real one, so the password must stay out of every output.
     password = os.environ.get("GRANTFLOW_DEMO_SMTP_PASSWORD") or secrets.token_urlsafe(16)
     with MailSink(login=("grantflow", password)) as sink:
         os.environ["GRANTFLOW_EMAIL_URL"] = sink.channel_url()
-        console.print(Panel(f"grantflow demo · database {database} · SMTP server 127.0.0.1:{sink.port}", expand=False))
+        console.print(Panel(f"grantflow demo · replay database {database} · SMTP server 127.0.0.1:{sink.port}", expand=False))
         _print_import(SEED, _import(url, SEED))
         asyncio.run(run_timeline(console))
         time.sleep(0.2)  # the SMTP server hands over the last message asynchronously

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from domain import repository as repo
 from domain.clock import system_now
-from domain.decision import record_decision
+from domain.decision import record_decision, undecidable
 from domain.errors import GrantflowError, Problem, ValidationFailed
 from domain.formatting import format_money
 from domain.inputs import DecisionInput
@@ -49,6 +49,8 @@ class InteractiveResult(BaseModel):
     recorded: bool
     decided_by: str | None = None
     attempts: int = 0
+    # Why no form was asked for: the application cannot be decided now.
+    refused: str | None = None
 
 
 def decision_of(application_id: str, form: DecisionForm, at: datetime) -> DecisionInput:
@@ -90,6 +92,11 @@ async def interactive_decision(application_id: str) -> InteractiveResult:
         if (existing := repo.decision_of(session, application_id)) is not None:
             logger.info("%s already has a decision (%s); nothing to enter", application_id, existing.outcome.value)
             return InteractiveResult(application_id=application_id, recorded=False, decided_by=existing.decided_by)
+        if (reason := undecidable(app.stage)) is not None:
+            # No form could be accepted: say so at once rather than wait for forms that would all be refused.
+            logger.error("%s cannot be decided: %s", application_id, reason)
+            await _show(application_id, f"# No decision can be entered for {application_id}\n\n{reason}.")
+            return InteractiveResult(application_id=application_id, recorded=False, refused=reason)
         lines = ", ".join(f"{s.number}. {s.name} {format_money(s.requested_cents)}" for s in repo.sub_areas(session, app.id))
         prompt = f"Decision on {app.title} ({app.id}); requested {format_money(app.requested_cents)}" + (f" — lines: {lines}" if lines else "")
     # Each form has its own key: after a refusal the run asks again, and a rerun replays the answers given.

@@ -117,3 +117,11 @@ async def test_the_email_channel_can_live_in_a_prefect_secret_block(seeded: Engi
         "kehittamispaallikko@soite.example", "kommunikation@soite.example", "ot-project@ppshp.example", "toimialuejohtaja@soite.example",
         "valtionavustukset@stm.example",
     ]
+
+
+async def test_the_interactive_decision_for_an_application_never_submitted_asks_for_no_form_and_says_why(seeded: Engine) -> None:
+    from flows.decision_input import interactive_decision
+
+    result = await interactive_decision("lappi-ru-2020")
+    assert not result.recorded and result.attempts == 0
+    assert result.refused == "the application is in preparation, never submitted; only a submitted application can be decided"

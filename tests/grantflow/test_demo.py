@@ -80,3 +80,17 @@ def test_the_demo_relays_the_lifecycle_events_to_prefect(demo_output: str) -> No
     relayed = re.search(r"(\d+) domain events relayed to Prefect \((.*)\)", demo_output)
     assert relayed is not None and int(relayed.group(1)) > 20
     assert "decision.recorded ×3" in relayed.group(2) and "application.granted ×3" in relayed.group(2) and "project.started ×3" in relayed.group(2)
+
+
+def test_the_demo_replays_2020_on_a_replay_database_and_its_events_say_so(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    from sqlmodel import Session, select
+
+    from domain.clock import clock_mode
+    from domain.model import ClockMode, DomainEvent
+    from domain.store import make_engine
+
+    workdir, _ = demo_run
+    with Session(make_engine(f"sqlite:///{workdir / 'state' / 'grantflow.db'}")) as session:
+        assert clock_mode(session) == ClockMode.REPLAY
+        submitted = session.exec(select(DomainEvent).where(DomainEvent.name == "grantflow.application.submitted")).all()
+    assert submitted and all(e.replayed and e.occurred_at.year == 2020 and e.recorded_at and e.recorded_at.year > 2020 for e in submitted)

@@ -1,7 +1,7 @@
 """database clock
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-26
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 import domain.columns
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -72,7 +72,7 @@ def _run_name() -> str:
 async def outbox_delivery(now: datetime | None = None) -> DeliveryReport:
     """Due retries and the claims of a sender that stopped, delivered within minutes rather than at the next sweep."""
     logger = get_run_logger()
-    moment = instant(now)
+    moment = instant(now, field="now")
     report = await send_outbox(moment)
     log_delivery(report, logger)
     waits = await still_waiting(moment)

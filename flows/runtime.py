@@ -63,7 +63,7 @@ def engine() -> Engine:
     return _engine(get_settings().database())
 
 
-def instant(stated: datetime | None, *, field: str = "at") -> datetime:
+def instant(stated: datetime | None, *, field: str) -> datetime:
     """The step's instant by the database's clock: the system clock's, a stated one only on a replay database."""
     with Session(engine()) as session:
         return step_instant(session, stated, field=field)

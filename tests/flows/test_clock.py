@@ -74,7 +74,7 @@ async def test_every_deployments_stated_instant_is_refused_on_a_system_clock_dat
 
 def test_the_deployments_taking_an_instant_are_the_ones_known() -> None:
     assert sorted((d, p) for d, p, _ in _instant_parameters()) == [
-        ("decision", "at"), ("overdue-checks", "now"), ("preparation", "at"), ("reminder-sweep", "now"), ("review", "at"),
+        ("decision", "at"), ("outbox-delivery", "now"), ("overdue-checks", "now"), ("preparation", "at"), ("reminder-sweep", "now"), ("review", "at"),
         ("startup", "at"), ("submission", "at"),
     ]
 

@@ -33,7 +33,7 @@ from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName  # noqa: E402
 from prefect.client.schemas.objects import FlowRun  # noqa: E402
 from prefect.events.worker import EventsWorker  # noqa: E402
-from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: E402
+from prefect.settings import temporary_settings  # noqa: E402
 from sqlalchemy import create_engine, text, update  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.engine.url import make_url  # noqa: E402
@@ -175,7 +175,7 @@ def main() -> None:
         prepare(url, args.decisions)
         engine = open_database(url)
         with prefect_database(args.prefect_postgres) as database, \
-                PrefectServer(Path(tmp) / "prefect", ui=False, database_url=database) as server, temporary_settings({PREFECT_API_URL: server.api_url}):
+                PrefectServer(Path(tmp) / "prefect", ui=False, database_url=database) as server, temporary_settings(server.client_settings()):
             async def register() -> dict:  # type: ignore[type-arg]
                 async with get_client() as client:
                     return await apply_deployments(client)

@@ -32,7 +32,8 @@ from sqlalchemy.pool import NullPool  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from domain.calendar import HELSINKI, helsinki_instant  # noqa: E402
-from domain.model import Application, Call, Contact, Duty, DutyPhase, Language, Organisation, OrganisationKind, Programme  # noqa: E402
+from domain.clock import choose_clock  # noqa: E402
+from domain.model import Application, Call, ClockMode, Contact, Duty, DutyPhase, Language, Organisation, OrganisationKind, Programme  # noqa: E402
 from domain.reminders import DEFAULT_POLICY, live_deadlines, reach  # noqa: E402
 from grantflow.database import open_database  # noqa: E402
 from grantflow.mailsink import free_port  # noqa: E402
@@ -59,6 +60,8 @@ def populate(url: str, deadlines: int, due: int) -> None:
     """
     engine = open_database(url)
     with Session(engine) as session:
+        # The sweeps run at the stated NOW: a replay database, as the clock allows a stated instant on no other.
+        choose_clock(session, ClockMode.REPLAY)
         session.add(Programme(id="bench", name="Bench", period_start=NOW.date(), period_end=NOW.date() + timedelta(days=3650)))
         session.add(Organisation(id="bench-org", name="Bench", kind=OrganisationKind.MUNICIPALITY))
         session.flush()

@@ -45,9 +45,8 @@ def application_budget_problems(
             if sub.requested_cents > sub.total_cost_cents:
                 problem(f"sub_areas[{sub.number}].requested", f"{format_money(sub.requested_cents)} exceeds its total cost {format_money(sub.total_cost_cents)}")
     if participants:
+        # The lead is listed only where it takes a share of its own; it administers the project either way.
         _parts_sum_to("participants.requested", [p.requested_cents for p in participants], app.requested_cents, "requested state share", problem)
-        if app.applicant_id not in {p.organisation_id for p in participants}:
-            problem("participants", f"the lead administrator {app.applicant_id} must be listed among the participants")
     return problems
 
 

@@ -10,9 +10,9 @@ from sqlmodel import Session, col
 from domain import repository as repo
 from domain.budget import allocation_problems, decision_outcome
 from domain.errors import RuleViolation, ValidationFailed
-from domain.formatting import format_instant, format_money
+from domain.formatting import format_instant, format_instants, format_money
 from domain.inputs import DecisionInput, Period
-from domain.lifecycle import DECISION_RECORDED, is_open, record_event, transition
+from domain.lifecycle import DECISION_RECORDED, record_event, transition
 from domain.model import (
     Application,
     Call,
@@ -54,6 +54,9 @@ def decision_problems(
     problems += allocation_problems(record, "shares", by_org, shares, granted)
     if outcome == Outcome.PARTIAL and sub_areas and not lines:
         problems.append(RuleViolation("lines", "a partial grant must be split into lines per sub-area", record=record))
+    if outcome == Outcome.PARTIAL and participants and not shares:
+        # Each participant is told its own grant, which a partial grant leaves open unless it is split.
+        problems.append(RuleViolation("shares", "a partial grant to a multi-region project must be split into shares per participant", record=record))
     if outcome == Outcome.REJECTED:
         if lines or shares:
             problems.append(RuleViolation("lines", "a rejection grants nothing and has no lines or shares", record=record))
@@ -66,9 +69,8 @@ def decision_problems(
                 RuleViolation("period", f"{decision.period} is outside the programme's period {allowed}", record=record)
             )
     if decision.decided_at < call.deadline_at:
-        problems.append(
-            RuleViolation("decided_at", f"{format_instant(decision.decided_at)} is before the call closed at {format_instant(call.deadline_at)}", record=record)
-        )
+        decided, closed = format_instants(decision.decided_at, call.deadline_at)
+        problems.append(RuleViolation("decided_at", f"{decided} is before the call closed at {closed}", record=record))
     return problems
 
 
@@ -112,6 +114,20 @@ def store_decision(
     return row
 
 
+# A decision answers a submitted application; an imported history may carry one for an application
+# still in preparation (the import stores it directly), applied once the application is under review.
+DECIDABLE = frozenset({Stage.SUBMITTED, Stage.UNDER_REVIEW})
+
+
+def undecidable(stage: Stage) -> str | None:
+    """Why an application in `stage` cannot be decided now, or None when it can."""
+    if stage in DECIDABLE:
+        return None
+    if stage == Stage.PREPARATION:
+        return "the application is in preparation, never submitted; only a submitted application can be decided"
+    return f"the application is {stage.value.replace('_', ' ')}; only a submitted application can be decided"
+
+
 def record_decision(session: Session, decision: DecisionInput, *, at: datetime, actor: str) -> Decision:
     """Validate and store a decision and its `decision.recorded` event; applying it is a separate step."""
     app = repo.application(session, decision.application)
@@ -120,8 +136,12 @@ def record_decision(session: Session, decision: DecisionInput, *, at: datetime, 
     problems: list[RuleViolation] = []
     if existing is not None:
         problems.append(RuleViolation("application", f"already has a decision, recorded {format_instant(existing.recorded_at)}", record=record))
-    if not is_open(app.stage):
-        problems.append(RuleViolation("application", f"is {app.stage.value}; only an open application can be decided", record=record))
+    if (reason := undecidable(app.stage)) is not None:
+        problems.append(RuleViolation("stage", reason, record=record))
+    if decision.decided_at > at:
+        # decided_at is data about the ministry's decision, which may precede its recording but never follow it.
+        decided, recorded = format_instants(decision.decided_at, at)
+        problems.append(RuleViolation("decided_at", f"{decided} is after the decision is recorded, {recorded}", record=record))
     call = repo.call_of(session, app)
     sub_areas = repo.sub_areas(session, app.id)
     participants = repo.participants(session, app.id)
@@ -129,6 +149,21 @@ def record_decision(session: Session, decision: DecisionInput, *, at: datetime, 
     if problems:
         raise ValidationFailed(record, list(problems))
     return store_decision(session, decision, app, sub_areas, participants, at=at, actor=actor)
+
+
+def granted_shares(decision: Decision, participants: list[Participant], shares: list[DecisionShare]) -> dict[str, int | None]:
+    """Each participant's grant by organisation: as the decision splits it; a full grant gives each its request,
+    a rejection nothing. None where a partial grant recorded before shares were required leaves it open."""
+    if shares:
+        organisation_of = {p.id: p.organisation_id for p in participants}
+        split: dict[str, int | None] = {p.organisation_id: 0 for p in participants}
+        split.update({organisation_of[s.participant_id]: s.granted_cents for s in shares})
+        return split
+    if decision.outcome == Outcome.FULL:
+        return {p.organisation_id: p.requested_cents for p in participants}
+    if decision.outcome == Outcome.REJECTED:
+        return {p.organisation_id: 0 for p in participants}
+    return {p.organisation_id: None for p in participants}
 
 
 def _decision_payload(decision: Decision) -> dict[str, object]:

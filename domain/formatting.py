@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from enum import IntEnum
 
 from babel.numbers import format_decimal
 
@@ -37,12 +38,64 @@ def format_date(day: date, language: Language = Language.FI) -> str:
     return f"{day.day}.{day.month}.{day.year}"
 
 
-def format_instant(instant: datetime, language: Language = Language.FI) -> str:
-    """Helsinki wall time, always said to be Helsinki's: `30.4.2020 klo 16.15`."""
+class Precision(IntEnum):
+    """How finely an instant is shown: minutes, seconds, or seconds with their fraction."""
+
+    MINUTE = 0
+    SECOND = 1
+    FRACTION = 2
+
+
+def precision_of(instant: datetime) -> Precision:
+    """The precision that shows `instant` without hiding a second: minutes only for a whole minute."""
+    if instant.microsecond:
+        return Precision.FRACTION
+    return Precision.SECOND if instant.second else Precision.MINUTE
+
+
+def format_instant(instant: datetime, language: Language = Language.FI, precision: Precision | None = None) -> str:
+    """Helsinki wall time, always said to be Helsinki's: `30.4.2020 klo 16.15`, `klo 16.15.01` where a second counts.
+
+    Shown times are cut, never rounded, so a later instant never shows earlier. By default seconds
+    show when there are any; fractions only when asked for. In the hour that the end of summer time
+    repeats, the offset is shown instead of the zone's name, since the wall time alone is ambiguous.
+    """
     local = instant.astimezone(HELSINKI)
+    shown = min(precision_of(instant), Precision.SECOND) if precision is None else precision
+    separator = ":" if language == Language.EN else "."
+    clock = f"{local:%H}{separator}{local:%M}"
+    if shown >= Precision.SECOND:
+        clock += f"{separator}{local:%S}"
+    if shown == Precision.FRACTION and local.microsecond:
+        clock += ("." if language == Language.EN else ",") + f"{local.microsecond:06d}".rstrip("0")
     day = format_date(local.date(), language)
+    if _repeated(local):
+        offset = local.utcoffset() or timedelta()
+        zone = f"UTC+{offset.seconds // 3600}"
+        return f"{day} at {clock} {zone}" if language == Language.EN else f"{day} {_AT[language]} {clock} ({zone})"
     if language == Language.FI:
-        return f"{day} klo {local:%H.%M} (Suomen aikaa)"
+        return f"{day} klo {clock} (Suomen aikaa)"
     if language == Language.SV:
-        return f"{day} kl. {local:%H.%M} (finsk tid)"
-    return f"{day} at {local:%H:%M} Helsinki time"
+        return f"{day} kl. {clock} (finsk tid)"
+    return f"{day} at {clock} Helsinki time"
+
+
+def format_instants(*instants: datetime, language: Language = Language.FI) -> tuple[str, ...]:
+    """Instants compared in one message, shown alike and finely enough that different ones never look equal."""
+    precision = max((precision_of(i) for i in instants), default=Precision.MINUTE)
+    for candidate in Precision:
+        if candidate < min(precision, Precision.SECOND):
+            continue
+        shown = tuple(format_instant(i, language, candidate) for i in instants)
+        if all((shown[a] == shown[b]) == (instants[a] == instants[b]) for a in range(len(instants)) for b in range(a)):
+            return shown
+    return tuple(format_instant(i, language, Precision.FRACTION) for i in instants)
+
+
+_AT = {Language.FI: "klo", Language.SV: "kl."}
+
+
+def _repeated(local: datetime) -> bool:
+    """A wall time that happens twice in Helsinki (the hour repeated when summer time ends)."""
+    naive = local.replace(tzinfo=None)
+    return naive.replace(tzinfo=HELSINKI, fold=0).utcoffset() != naive.replace(tzinfo=HELSINKI, fold=1).utcoffset()

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from domain.clock import replaying, system_now
 from domain.errors import IllegalTransition
 from domain.model import Application, DomainEvent, Stage
 
@@ -66,15 +67,8 @@ def transition(
 ) -> DomainEvent:
     """Move to `to` and append its domain event in the same transaction; illegal moves change nothing."""
     ensure_can_move(application, to)
-    event = DomainEvent(
-        application_id=application.id,
-        name=EVENT_NAMES[to],
-        from_stage=application.stage,
-        to_stage=to,
-        actor=actor,
-        occurred_at=at,
-        payload=payload or {},
-    )
+    event = _event(session, application.id, EVENT_NAMES[to], actor=actor, at=at, payload=payload or {})
+    event.from_stage, event.to_stage = application.stage, to
     application.stage = to
     session.add(application)
     session.add(event)
@@ -85,6 +79,12 @@ def record_event(
     session: Session, application_id: str, name: str, *, actor: str, at: datetime, payload: dict[str, Any]
 ) -> DomainEvent:
     """An event that changes no stage (a decision recorded, a document delivered)."""
-    event = DomainEvent(application_id=application_id, name=name, actor=actor, occurred_at=at, payload=payload)
+    event = _event(session, application_id, name, actor=actor, at=at, payload=payload)
     session.add(event)
     return event
+
+
+def _event(session: Session, application_id: str, name: str, *, actor: str, at: datetime, payload: dict[str, Any]) -> DomainEvent:
+    """A domain event at `at`, saying whether that instant was replayed and when the event was really written."""
+    return DomainEvent(application_id=application_id, name=name, actor=actor, occurred_at=at, payload=payload,
+                       replayed=replaying(session), recorded_at=system_now())

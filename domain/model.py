@@ -59,6 +59,23 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
 
 
+class ClockMode(StrEnum):
+    """Whose clock gives a step its instant: the system's, or (replaying history) the caller's."""
+
+    SYSTEM = "system"
+    REPLAY = "replay"
+
+
+class DatabaseClock(SQLModel, table=True):
+    """The database's one clock row: every database runs on the system clock unless made a replay one while empty."""
+
+    __table_args__ = (sa.CheckConstraint("id = 1", name="ck_databaseclock_one_row"),)
+
+    id: int = Field(default=1, primary_key=True)
+    mode: ClockMode = Field(sa_type=enum_column(ClockMode))
+    chosen_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class Programme(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=ID_LENGTH)
     name: str
@@ -132,7 +149,7 @@ class SubArea(SQLModel, table=True):
 
 
 class Participant(SQLModel, table=True):
-    """An organisation taking part in a multi-region project, the lead included, with its own amount."""
+    """An organisation taking part in a multi-region project with its own share; the lead is one only if it takes a share."""
 
     __table_args__ = (sa.UniqueConstraint("application_id", "organisation_id"),)
 
@@ -231,7 +248,12 @@ class DomainEvent(SQLModel, table=True):
     from_stage: Stage | None = Field(default=None, sa_type=enum_column(Stage))
     to_stage: Stage | None = Field(default=None, sa_type=enum_column(Stage))
     actor: str = Field(max_length=ACTOR_LENGTH)
+    # The instant of the change: the system clock's, or on a replay database the one the replay stated.
     occurred_at: datetime = Field(sa_type=UTCDateTime)
+    # Written on a replay database (its instant stated, not the system clock's), and when it was
+    # really written; both unknown (None) for events written before the database knew its clock.
+    replayed: bool | None = None
+    recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     # The id the event carries outside: a relay that sends it twice sends the same event.
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_type=sa.Uuid, unique=True)

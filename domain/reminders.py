@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from domain.calendar import HELSINKI, add_working_days, local_instant, next_working_day, previous_working_day
 from domain.limits import ID_LENGTH
-from domain.model import Application, Call, Duty, Stage
+from domain.model import Application, Call, Duty, DutyPhase, Stage
 
 
 class DayCount(StrEnum):
@@ -72,6 +72,8 @@ class Deadline(BaseModel):
     call_id: str
     kind: Literal["call", "duty"]
     duty_kind: str | None
+    # A duty's phase; none for a call closing.
+    phase: DutyPhase | None = None
     title: str
     due_at: datetime
 
@@ -143,7 +145,7 @@ def live_deadlines(session: Session, now: datetime, ahead: timedelta, behind: ti
     found = [
         Deadline(
             key=duty_deadline_key(duty.id), application_id=app.id, call_id=app.call_id, kind="duty",
-            duty_kind=duty.kind, title=duty.title, due_at=duty.due_at,
+            duty_kind=duty.kind, phase=duty.phase, title=duty.title, due_at=duty.due_at,
         )
         for duty, app in duties
     ]

@@ -13,6 +13,7 @@ from domain.model import (
     Call,
     Contact,
     Decision,
+    DecisionShare,
     Duty,
     DutyPhase,
     Participant,
@@ -72,6 +73,11 @@ def contacts(session: Session, organisation_id: str) -> list[Contact]:
 
 def decision_of(session: Session, application_id: str) -> Decision | None:
     return session.exec(select(Decision).where(Decision.application_id == application_id)).first()
+
+
+def decision_shares(session: Session, decision_id: int | None) -> list[DecisionShare]:
+    query = select(DecisionShare).where(DecisionShare.decision_id == decision_id).order_by(col(DecisionShare.id))
+    return list(session.exec(query))
 
 
 def calculated_share(session: Session, call_id: str, organisation_id: str) -> int | None:

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from domain import repository as repo
 from domain.budget import application_budget_problems
 from domain.errors import RuleViolation, ValidationFailed
-from domain.formatting import format_instant
+from domain.formatting import format_instants
 from domain.lifecycle import DECISION_APPLICABLE, ensure_can_move, record_event, transition
 from domain.model import Application, Call, DomainEvent, DutyPhase, Stage, SubmissionSnapshot
 
@@ -18,12 +18,8 @@ def lateness_problem(call: Call, at: datetime, record: str) -> RuleViolation | N
     """Submissions count until the deadline instant; one at or after it is late."""
     if at < call.deadline_at:
         return None
-    return RuleViolation(
-        "submitted_at",
-        f"the call {call.id} closed at {format_instant(call.deadline_at)}; "
-        f"{format_instant(at)} is too late",
-        record=record,
-    )
+    closed, submitted = format_instants(call.deadline_at, at)
+    return RuleViolation("submitted_at", f"the call {call.id} closed at {closed}; {submitted} is too late", record=record)
 
 
 def submission_problems(session: Session, app: Application, at: datetime) -> list[RuleViolation]:
@@ -78,7 +74,8 @@ def begin_review(session: Session, call_id: str, *, at: datetime, actor: str) ->
     """Once a call has closed, every application submitted to it goes under review."""
     call = repo.get(session, Call, call_id, field="call")
     if at < call.deadline_at:
-        raise RuleViolation("at", f"the call is open until {format_instant(call.deadline_at)}; review starts after it closes", record=f"call {call.id}")
+        asked, closes = format_instants(at, call.deadline_at)
+        raise RuleViolation("at", f"at {asked} the call is still open until {closes}; review starts after it closes", record=f"call {call.id}")
     submitted = session.exec(
         select(Application).where(Application.call_id == call.id, Application.stage == Stage.SUBMITTED).order_by(Application.id)
     )

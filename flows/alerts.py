@@ -34,7 +34,7 @@ def find(now: datetime) -> AlertReport:
 @flow(name="overdue-checks", flow_run_name="overdue-checks")
 async def overdue_checks(now: datetime | None = None) -> AlertReport:
     """Late decisions and unconfirmed start-ups as of `now`; each officer hears of each once."""
-    moment = instant(now)
+    moment = instant(now, field="now")
     report = await find(moment)
     if report.notifications:
         await deliver_notifications(report.notifications, moment)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
@@ -85,8 +86,9 @@ def decision_markdown(application_id: str) -> str:
 
 
 @flow(name="decision", flow_run_name="decision/{application_id}")
-async def decision(application_id: str, at: datetime | None = None) -> DecisionResult:
-    moment = await begin_stage(application_id, at)
+async def decision(application_id: str, at: datetime | None = None, triggered_by: UUID | None = None) -> DecisionResult:
+    """Apply the recorded decision; started by its event's trigger (`triggered_by`), or by hand."""
+    moment = await begin_stage(application_id, at, triggered_by=triggered_by)
     result = await apply(application_id, moment)
     if result.waiting_for:
         get_run_logger().info("%s: decision not applied: %s", application_id, result.waiting_for)

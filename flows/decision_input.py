@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from prefect import flow, get_run_logger
@@ -14,7 +14,8 @@ from prefect.input import RunInput
 from pydantic import BaseModel, Field
 
 from domain import repository as repo
-from domain.decision import record_decision
+from domain.clock import system_now
+from domain.decision import record_decision, undecidable
 from domain.errors import GrantflowError, Problem, ValidationFailed
 from domain.formatting import format_money
 from domain.inputs import DecisionInput
@@ -48,6 +49,8 @@ class InteractiveResult(BaseModel):
     recorded: bool
     decided_by: str | None = None
     attempts: int = 0
+    # Why no form was asked for: the application cannot be decided now.
+    refused: str | None = None
 
 
 def decision_of(application_id: str, form: DecisionForm, at: datetime) -> DecisionInput:
@@ -89,13 +92,18 @@ async def interactive_decision(application_id: str) -> InteractiveResult:
         if (existing := repo.decision_of(session, application_id)) is not None:
             logger.info("%s already has a decision (%s); nothing to enter", application_id, existing.outcome.value)
             return InteractiveResult(application_id=application_id, recorded=False, decided_by=existing.decided_by)
+        if (reason := undecidable(app.stage)) is not None:
+            # No form could be accepted: say so at once rather than wait for forms that would all be refused.
+            logger.error("%s cannot be decided: %s", application_id, reason)
+            await _show(application_id, f"# No decision can be entered for {application_id}\n\n{reason}.")
+            return InteractiveResult(application_id=application_id, recorded=False, refused=reason)
         lines = ", ".join(f"{s.number}. {s.name} {format_money(s.requested_cents)}" for s in repo.sub_areas(session, app.id))
         prompt = f"Decision on {app.title} ({app.id}); requested {format_money(app.requested_cents)}" + (f" — lines: {lines}" if lines else "")
     # Each form has its own key: after a refusal the run asks again, and a rerun replays the answers given.
     for attempt in range(1, MAX_FORMS + 1):
         form = await suspend_flow_run(wait_for_input=DecisionForm.with_initial_data(description=prompt), key=f"decision-form-{attempt}", timeout=FORM_TIMEOUT)
         logger.info("Decision form %d entered by %s", attempt, form.decided_by)
-        now = datetime.now(UTC)
+        now = system_now()
         try:
             with unit_of_work(engine()) as session:
                 decision = record_decision(session, decision_of(application_id, form, now), at=now, actor=form.decided_by)

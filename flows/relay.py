@@ -35,7 +35,8 @@ def prefect_event(row: DomainEvent, app: Application, now: datetime) -> Event:
     """The Prefect event for a domain event: the application as resource, its call and applicant as related ones.
 
     Prefect's `occurred` is when the event entered Prefect (its automations reason in real time);
-    the change's own instant, which may be simulated or long past, is `payload.occurred_at`.
+    the change's own instant is `payload.occurred_at`: the system clock's, or with `payload.replayed`
+    the instant a replay stated (`payload.recorded_at` is when the change was really written).
     """
     return Event(
         id=row.event_id,
@@ -54,6 +55,8 @@ def prefect_event(row: DomainEvent, app: Application, now: datetime) -> Event:
             **row.payload,
             "application_id": app.id,
             "occurred_at": row.occurred_at.isoformat(),
+            "replayed": row.replayed,
+            "recorded_at": row.recorded_at.isoformat() if row.recorded_at else None,
             "actor": row.actor,
             "from_stage": row.from_stage.value if row.from_stage else None,
             "to_stage": row.to_stage.value if row.to_stage else None,

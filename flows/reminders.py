@@ -10,9 +10,9 @@ from pydantic import BaseModel
 
 from domain.formatting import format_instant
 from domain.store import unit_of_work
+from flows.outbox import delivery_counts, doubt_reported, log_delivery, send_outbox, still_waiting
 from flows.runtime import engine, instant, step
-from grantflow.settings import get_settings
-from notifications.delivery import DeliveryReport, deliver
+from notifications.delivery import DeliveryReport, Waiting
 from notifications.outbox import DeliveryStatus, OutgoingMessage, enqueue
 from notifications.reminders import (
     PlanningProblem,
@@ -43,6 +43,8 @@ class SweepReport(BaseModel):
     rows: list[SweepRow] = []
     # Applications whose reminders could not be made or stored; every other application's went ahead.
     problems: list[PlanningProblem] = []
+    # What the outbox still holds undelivered after the sweep, by reason.
+    waiting: list[Waiting] = []
 
 
 def _row(message: OutgoingMessage, outcome: str) -> SweepRow:
@@ -113,16 +115,6 @@ def _store(planned: ReminderPlan, now: datetime, problems: list[PlanningProblem]
     return fresh, superseded
 
 
-@step(name="send-outbox")
-def send_outbox(now: datetime) -> DeliveryReport:
-    settings = get_settings()
-    channels = settings.channels()
-    if channels.email_url is None and channels.config is None:
-        get_run_logger().warning("No channel is configured (GRANTFLOW_EMAIL_URL, GRANTFLOW_APPRISE_CONFIG); reminders stay in the outbox")
-        return DeliveryReport()
-    return deliver(engine(), channels, now, policy=settings.retry_policy())
-
-
 def _run_name() -> str:
     from prefect.runtime import flow_run
 
@@ -134,15 +126,19 @@ def _run_name() -> str:
 async def reminder_sweep(now: datetime | None = None, dry_run: bool = False) -> SweepReport:
     """Every due reminder, each sent once, in one flow run; failures wait for the next sweep."""
     logger = get_run_logger()
-    moment = instant(now)
+    moment = instant(now, field="now")
     report = await plan(moment, dry_run)
     for problem in report.problems:
         logger.error("Reminders of application %s (deadline %s) were not planned: %s", problem.application_id, problem.deadline_key, problem.error)
     if not dry_run:
         report.delivery = await send_outbox(moment)
-        outcomes = {key: "sent" for key in report.delivery.sent}
-        outcomes |= {key: f"retrying: {report.delivery.errors.get(key, '')}" for key in report.delivery.retrying}
-        outcomes |= {key: f"FAILED, needs an operator: {report.delivery.errors.get(key, '')}" for key in report.delivery.failed}
+        delivery = report.delivery
+        outcomes = {key: "sent" for key in delivery.sent}
+        outcomes |= {key: f"retrying: {delivery.errors.get(key, '')}" for key in delivery.retrying}
+        outcomes |= {key: f"FAILED, needs an operator: {delivery.errors.get(key, '')}" for key in delivery.failed}
+        outcomes |= {key: f"skipped: {delivery.errors.get(key, '')}" for key in delivery.stale}
+        outcomes |= {key: f"IN DOUBT, {outcomes.get(key, 'to be resent once')}: {delivery.errors.get(key, '')}" for key in delivery.in_doubt}
+        outcomes |= {key: f"RESENT IN DOUBT, may have arrived twice; {outcomes.get(key, '')}" for key in delivery.resent}
         for row in report.rows:
             row.outcome = outcomes.get(row.key, row.outcome)
         # Retries of earlier sweeps' messages show in the table too.
@@ -151,16 +147,15 @@ async def reminder_sweep(now: datetime | None = None, dry_run: bool = False) -> 
             SweepRow(key=key, recipient="", application="", slot="", due="", subject="(queued earlier)", outcome=outcome)
             for key, outcome in outcomes.items() if key not in shown
         ]
-        if report.delivery.failed:
-            logger.error("%d message(s) failed for good after every attempt: %s", len(report.delivery.failed), ", ".join(report.delivery.failed))
-        if report.delivery.in_doubt:
-            logger.warning("%d message(s) were claimed by a sender that stopped before marking them; resent with the same Message-ID: %s",
-                           len(report.delivery.in_doubt), ", ".join(report.delivery.in_doubt))
+        log_delivery(delivery, logger)
+        report.waiting = await still_waiting(moment)
     await acreate_table_artifact(
         artifact_table(report.rows),
         key="reminder-sweep",
         description=f"Reminder sweep at {format_instant(moment)}{' (dry run)' if dry_run else ''}: {_counts(report)}",
     )
+    if not dry_run:
+        await doubt_reported(sorted({*report.delivery.in_doubt, *report.delivery.resent}))
     return report
 
 
@@ -184,7 +179,4 @@ def _counts(report: SweepReport) -> str:
     problems = f", {len(report.problems)} application(s) not planned" if report.problems else ""
     if report.dry_run:
         return f"{report.planned} would be sent{problems}"
-    delivery = report.delivery
-    return (f"{len(delivery.sent)} sent, {len(delivery.retrying)} retrying, {len(delivery.failed)} failed, "
-            f"{report.skipped} skipped, {len(report.cancelled)} cancelled, {len(delivery.in_doubt)} in doubt{problems}")
-
+    return f"{report.planned} planned, {delivery_counts(report.delivery)}, {report.skipped} skipped, {len(report.cancelled)} cancelled{problems}"

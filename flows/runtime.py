@@ -8,18 +8,21 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, ParamSpec, TypeVar
+from uuid import UUID
 
 from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from domain import repository as repo
+from domain.clock import step_instant
 from domain.model import Application
 from domain.store import make_engine, unit_of_work
 from grantflow.settings import get_settings
-from notifications.delivery import DeliveryReport, deliver
+from notifications.delivery import DeliveryReport, acknowledge_doubt, deliver
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -60,23 +63,24 @@ def engine() -> Engine:
     return _engine(get_settings().database())
 
 
-def instant(at: datetime | None) -> datetime:
-    """The simulated or real time of a step; naive times are refused rather than guessed."""
-    if at is None:
-        return datetime.now(UTC)
-    if at.tzinfo is None:
-        raise ValueError("at: give the time with a UTC offset, e.g. 2020-04-30T16:14:00+03:00")
-    return at
+def instant(stated: datetime | None, *, field: str) -> datetime:
+    """The step's instant by the database's clock: the system clock's, a stated one only on a replay database."""
+    with Session(engine()) as session:
+        return step_instant(session, stated, field=field)
 
 
 def actor() -> str:
     return get_settings().actor
 
 
-async def begin_stage(application_id: str, at: datetime | None) -> datetime:
-    """Check the application exists, tag the run with its call and applicant, and fix the step's time."""
-    moment = instant(at)
+async def begin_stage(application_id: str, at: datetime | None, *, triggered_by: UUID | None = None) -> datetime:
+    """Fix the step's instant by the database's clock, check the application exists, and tag the run with its call and applicant.
+
+    `triggered_by` is the domain event whose relay started the run: on a replay database the run
+    happens at that event's recorded instant, on the system clock when it runs.
+    """
     with unit_of_work(engine()) as session:
+        moment = step_instant(session, at, field="at", triggered_by=triggered_by)
         await label_run(repo.application(session, application_id))
     return moment
 
@@ -104,4 +108,11 @@ def deliver_notifications(keys: list[str], at: datetime | None = None) -> Delive
     if report.retrying or report.failed:
         first = next(iter(report.errors.values()), "")
         logger.warning("%d message(s) not delivered, kept for retry: %s", len(report.retrying) + len(report.failed), first)
+    if report.halted:
+        logger.error("Delivery stopped: %s", report.halted)
+    if report.in_doubt or report.resent:
+        logger.warning("%d message(s) in doubt, may have arrived (each is resent once with the same Message-ID): %s; "
+                       "resent in doubt, may have arrived twice: %s", len(report.in_doubt), ", ".join(report.in_doubt),
+                       ", ".join(report.resent) or "none")
+        acknowledge_doubt(engine(), sorted({*report.in_doubt, *report.resent}))
     return report

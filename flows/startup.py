@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
@@ -47,9 +48,9 @@ def start(application_id: str, at: datetime) -> StartupResult:
 
 
 @flow(name="startup", flow_run_name="startup/{application_id}")
-async def startup(application_id: str, at: datetime | None = None) -> StartupResult:
+async def startup(application_id: str, at: datetime | None = None, triggered_by: UUID | None = None) -> StartupResult:
     """Runs on every grant and on the acceptance of one: the project starts once both are there, and only once."""
-    moment = await begin_stage(application_id, at)
+    moment = await begin_stage(application_id, at, triggered_by=triggered_by)
     result = await start(application_id, moment)
     if result.waiting_for:
         get_run_logger().info("%s waits for %s; the acceptance's delivery starts it", application_id, result.waiting_for)

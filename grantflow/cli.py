@@ -11,19 +11,31 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
+from domain.clock import system_now
 from domain.errors import GrantflowError, ValidationFailed
 from domain.formatting import format_date, format_money
 from domain.importing import ImportSummary, import_into
 from domain.inputs import Instant, Slug, parse_option
+from domain.model import ClockMode
 from domain.redaction import redact
 from domain.status import call_statuses, unrelayed_events
 from domain.store import unit_of_work
@@ -31,6 +43,9 @@ from grantflow.database import open_database
 from grantflow.report import call_table, mail_table, sweep_table
 from grantflow.scenario import SEED, read_scenario
 from grantflow.settings import get_settings
+
+if TYPE_CHECKING:
+    from flows.reminders import SweepReport
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="grantflow: the lifecycle of public grants.")
 db = typer.Typer(no_args_is_help=True, help="The database schema (Alembic migrations).")
@@ -76,6 +91,14 @@ def _instant(text: str | None, option: str) -> datetime | None:
 INSTANT_HELP = "ISO 8601 date and time, e.g. 2020-04-30T16:14:00; without an offset, Helsinki time"
 
 
+def _tether_temporary_server() -> None:
+    """Prefect's temporary server, which a flow starts when PREFECT_API_URL is unset, ends with this command, even SIGKILLed."""
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        import grantflow.temporary_server  # noqa: F401 - patches Prefect's command for that server as it is imported
+
+
 def _import(url: str, path: Path, *, show_progress: bool = False) -> ImportSummary:
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -92,7 +115,7 @@ def _import(url: str, path: Path, *, show_progress: bool = False) -> ImportSumma
                 tasks[phase] = bar.add_task(phase, total=total)
             bar.update(tasks[phase], completed=done)
 
-        return import_into(engine, scenario, source=str(path), at=datetime.now(UTC), actor=get_settings().actor, progress=report)
+        return import_into(engine, scenario, source=str(path), at=system_now(), actor=get_settings().actor, progress=report)
 
 
 def _print_import(path: Path, summary: ImportSummary) -> None:
@@ -126,11 +149,15 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision")] 
 @db.command("current")
 @_reported
 def db_current() -> None:
-    """The configured database's revision and the newest one available."""
+    """The configured database's revision, the newest one available, and the database's clock."""
+    from sqlalchemy import inspect
+
+    from domain.model import DatabaseClock
     from grantflow.database import database_engine
     from grantflow.schema import current_revision, head_revision, is_known
 
-    current = current_revision(database_engine(get_settings().database()))
+    engine = database_engine(get_settings().database())
+    current = current_revision(engine)
     head = head_revision()
     if current == head:
         state = "up to date"
@@ -138,16 +165,49 @@ def db_current() -> None:
         state = "needs `grantflow db upgrade`"
     else:
         state = "newer than this grantflow knows: it was migrated by a newer grantflow; use that one"
-    console.print(f"current: {current or 'none'} · head: {head} · {state}")
+    known = inspect(engine).has_table(DatabaseClock.__tablename__)  # type: ignore[arg-type]
+    clock = _clock_line(engine) if known else "clock: known once upgraded"
+    console.print(f"current: {current or 'none'} · head: {head} · {state} · {clock}")
+
+
+CLOCK_SAYS = {
+    ClockMode.SYSTEM: "every step happens when it is run; explicit instants (--at, --now) are refused",
+    ClockMode.REPLAY: "explicit instants replay history; every event is recorded as replayed",
+}
+
+
+def _clock_line(engine: Engine) -> str:
+    from domain.clock import clock_mode
+
+    with Session(engine) as session:
+        mode = clock_mode(session)
+    return f"clock: {mode.value} ({CLOCK_SAYS[mode]})"
+
+
+@db.command("clock")
+@_reported
+def db_clock(
+    mode: Annotated[ClockMode | None, typer.Argument(help="`replay` makes an empty database replay history with explicit instants")] = None,
+) -> None:
+    """Show the database's clock, or choose it: only while the database holds no application, and never after."""
+    from domain.clock import choose_clock
+
+    engine = open_database(get_settings().database())
+    if mode is not None:
+        with unit_of_work(engine) as session:
+            choose_clock(session, mode)
+    console.print(_clock_line(engine), highlight=False)
 
 
 @app.command()
 @_reported
 def status() -> None:
     """Every call's applications: applicant, requested, granted, stage."""
-    with unit_of_work(open_database(get_settings().database())) as session:
+    engine = open_database(get_settings().database())
+    with unit_of_work(engine) as session:
         calls = call_statuses(session)
         waiting = unrelayed_events(session)
+    console.print(_clock_line(engine).replace("clock:", "Clock:", 1), highlight=False)
     if not calls:
         console.print("No calls yet: import a scenario with `grantflow import FILE`.")
     for call in calls:
@@ -160,17 +220,21 @@ def status() -> None:
 @_reported
 def submit(
     application: Annotated[str, typer.Argument(help="The application's id")],
-    at: Annotated[str | None, typer.Option(help=f"When: {INSTANT_HELP}; default now")] = None,
+    at: Annotated[str | None, typer.Option(help=f"Replay only: the instant, {INSTANT_HELP}; default now")] = None,
 ) -> None:
     """Submit an application through the submission flow; refused if late, incomplete or over budget."""
     from domain import repository as repo
+    from domain.clock import step_instant
     from flows.submission import submission
 
-    moment = _instant(at, "--at")
+    stated = _instant(at, "--at")
     application = parse_option(Slug, application, field="application")
     with unit_of_work(open_database(get_settings().database())) as session:
-        repo.application(session, application)  # an unknown id is refused here, before any flow run
-    result = asyncio.run(submission(application, at=moment))
+        # An unknown id or an instant the database's clock refuses is refused here, before any flow run.
+        repo.application(session, application)
+        step_instant(session, stated, field="--at")
+    _tether_temporary_server()
+    result = asyncio.run(submission(application, at=stated))
     if not result.accepted:
         shown = result.problems[0] if len(result.problems) == 1 else "\n  - " + "\n  - ".join(result.problems)
         raise _fail(ValueError(f"submission of {application} refused: {shown}"))
@@ -187,7 +251,10 @@ def decide(
     share: Annotated[list[str] | None, typer.Option(help="A participant's grant, ORGANISATION=AMOUNT (repeat per participant)")] = None,
     rejected: Annotated[bool, typer.Option("--rejected", help="The application is rejected")] = False,
     period: Annotated[str | None, typer.Option(help="The grant period, START..END, e.g. 2020-07-01..2022-12-31")] = None,
-    decided_at: Annotated[str | None, typer.Option(help=f"When it was decided: {INSTANT_HELP}; default now")] = None,
+    decided_at: Annotated[
+        str | None,
+        typer.Option(help=f"When the ministry decided, if before now: data about the decision, {INSTANT_HELP}; default now"),
+    ] = None,
     decided_by: Annotated[str | None, typer.Option(help="Who decided; default GRANTFLOW_ACTOR")] = None,
 ) -> None:
     """Record a decision: validated, stored, and its `grantflow.decision.recorded` event written for the decision flow."""
@@ -195,7 +262,8 @@ def decide(
     from grantflow.decide import decision_from_options
 
     settings = get_settings()
-    now = datetime.now(UTC)
+    # The decision is recorded now; decided_at is data about the decision, which may precede its recording.
+    now = system_now()
     decision = decision_from_options(
         application, granted=granted, rejected=rejected, lines=line or [], shares=share or [], justification=justification,
         period=period, decided_at=_instant(decided_at, "--decided-at") or now,
@@ -208,34 +276,59 @@ def decide(
                   "The decision flow applies it once the event reaches Prefect (`grantflow serve` relays it).")
 
 
+def _not_planned(report: SweepReport) -> list[str]:
+    """Applications whose reminders could not be planned: each named, every other application's went ahead."""
+    return [f"reminders of {p.application_id} ({p.deadline_key}) not planned: {p.error}" for p in report.problems]
+
+
 @app.command()
 @_reported
 def remind(
-    now: Annotated[str | None, typer.Option(help=f"The sweep's instant: {INSTANT_HELP}; default now")] = None,
+    now: Annotated[str | None, typer.Option(help=f"Replay only: the sweep's instant, {INSTANT_HELP}; default now")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent; send and store nothing")] = False,
 ) -> None:
-    """Run the reminder sweep: every reminder due at NOW, each sent once."""
+    """Run the reminder sweep: every reminder due at NOW, each sent once; what waits, and why, is listed."""
+    from domain.clock import step_instant
+    from flows.outbox import waiting_lines
     from flows.reminders import reminder_sweep
 
-    moment = _instant(now, "--now")
-    open_database(get_settings().database())
-    report = asyncio.run(reminder_sweep(moment, dry_run=dry_run))
+    stated = _instant(now, "--now")
+    with Session(open_database(get_settings().database())) as session:
+        step_instant(session, stated, field="--now")
+    _tether_temporary_server()
+    report = asyncio.run(reminder_sweep(stated, dry_run=dry_run))
     console.print(sweep_table(report))
+    if dry_run:
+        console.print("dry run: nothing was sent or stored")
+        if problems := _not_planned(report):
+            errors.print(f"[bold red]error:[/] {escape('; '.join(problems))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=1)
+        return
     delivery = report.delivery
     summary = f"{report.planned} planned, {len(delivery.sent)} sent, {len(delivery.retrying)} to retry, {len(delivery.failed)} failed"
-    summary += f", {report.skipped} skipped, {len(report.cancelled)} cancelled, {len(delivery.in_doubt)} in doubt"
-    console.print("dry run: nothing was sent or stored" if dry_run else summary)
-    for problem in report.problems:
-        errors.print(f"[bold red]not planned:[/] {escape(problem.application_id)} ({escape(problem.deadline_key)}): {escape(problem.error)}",
-                     highlight=False, soft_wrap=True)
-    if delivery.failed or report.problems:
+    summary += f", {report.skipped} skipped, {len(delivery.stale)} stale, {len(report.cancelled)} cancelled"
+    summary += f", {len(delivery.in_doubt)} in doubt, {len(delivery.resent)} resent in doubt"
+    console.print(summary)
+    for line in waiting_lines(report.waiting):
+        console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
+    if delivery.resent:
+        console.print(f"Resent in doubt with the same Message-ID, may have arrived twice: {', '.join(delivery.resent)}", soft_wrap=True)
+    problems = _not_planned(report)
+    if delivery.halted:
+        problems.append(f"delivery stopped: {delivery.halted}")
+    if delivery.failed:
+        problems.append(f"{len(delivery.failed)} message(s) failed for good and need an operator")
+    if delivery.nothing_delivered:
+        problems.append(f"none of the {delivery.attempted} message(s) due could be delivered")
+    if problems:
+        errors.print(f"[bold red]error:[/] {escape('; '.join(problems))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=1)
 
 
 @app.command()
 @_reported
 def serve(
-    home: Annotated[Path, typer.Option(help="The Prefect server's own state (database, logs)")] = Path(".grantflow/prefect-server"),
+    home: Annotated[Path, typer.Option(help="The Prefect server's own state (database, logs, the API's auth string)")] = Path(".grantflow/prefect-server"),
     port: Annotated[int, typer.Option(help="The Prefect server's port on 127.0.0.1")] = 4200,
 ) -> None:
     """Run a Prefect server on 127.0.0.1 with every deployment, a worker and the event relay; Ctrl-C stops all."""
@@ -246,7 +339,8 @@ def serve(
         raise _fail(ValueError(f"--port: {port} is already in use on 127.0.0.1; choose another"))
     open_database(get_settings().database())
     try:
-        serve_all(home.resolve(), port, announce=lambda text: console.print(text, highlight=False))
+        # Unwrapped and as written: the lines hold paths and a command to copy.
+        serve_all(home.resolve(), port, announce=lambda text: console.print(text, highlight=False, markup=False, soft_wrap=True))
     except ServerNotReady as exc:
         raise _fail(exc) from None
 
@@ -257,21 +351,23 @@ def demo(
     state_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database and Prefect state")] = Path(".grantflow/demo"),
 ) -> None:
     """The seed lifecycle on a fresh SQLite database, with e-mail delivered to a local SMTP server."""
-    from grantflow.demo import prepare_environment, run_timeline
+    from grantflow.demo import make_replay_database, prepare_environment, run_timeline
     from grantflow.mailsink import MailSink
 
     started = time.monotonic()
     state_dir.mkdir(parents=True, exist_ok=True)
     prepare_environment(state_dir)
+    _tether_temporary_server()
     database = state_dir / "grantflow.db"
     database.unlink(missing_ok=True)
     url = f"sqlite:///{database}"
     os.environ["GRANTFLOW_DATABASE_URL"] = url
+    make_replay_database(url)
     # The demo's mail server asks for a password like a real one, so the password must stay out of every output.
     password = os.environ.get("GRANTFLOW_DEMO_SMTP_PASSWORD") or secrets.token_urlsafe(16)
     with MailSink(login=("grantflow", password)) as sink:
         os.environ["GRANTFLOW_EMAIL_URL"] = sink.channel_url()
-        console.print(Panel(f"grantflow demo · database {database} · SMTP server 127.0.0.1:{sink.port}", expand=False))
+        console.print(Panel(f"grantflow demo · replay database {database} · SMTP server 127.0.0.1:{sink.port}", expand=False))
         _print_import(SEED, _import(url, SEED))
         asyncio.run(run_timeline(console))
         time.sleep(0.2)  # the SMTP server hands over the last message asynchronously

@@ -1,4 +1,4 @@
-"""The seed lifecycle on a simulated clock: preparation in spring 2020 to start-up in the autumn."""
+"""The seed lifecycle replayed on a replay database, at the instants of 2020: preparation in spring to start-up in the autumn."""
 
 from __future__ import annotations
 
@@ -149,6 +149,19 @@ async def relay_events(console: Console) -> None:
     kinds = ", ".join(f"{name.removeprefix('grantflow.')} ×{count}" for name, count in sorted(names.items()))
     console.print(f"{report.relayed} domain events relayed to Prefect ({kinds})" + (f"; {report.waiting} waiting: {report.error}" if report.error else ""),
                   soft_wrap=True, highlight=False)
+
+
+def make_replay_database(url: str) -> None:
+    """The demo's fresh database replays 2020: its steps happen at the instants the timeline states."""
+    from domain.clock import choose_clock
+    from domain.model import ClockMode
+    from domain.store import unit_of_work
+    from grantflow.database import open_database
+
+    engine = open_database(url)
+    with unit_of_work(engine) as session:
+        choose_clock(session, ClockMode.REPLAY)
+    engine.dispose()
 
 
 def prepare_environment(state_dir: Path) -> None:

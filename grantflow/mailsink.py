@@ -29,6 +29,28 @@ class ReceivedMail(BaseModel):
     body: str
     message_id: str | None
     message_id_headers: int
+    # The HTML alternative, if the message has one.
+    html: str | None = None
+    # Every header name as received, in order.
+    header_names: list[str] = []
+
+
+def received_mail(sender: str, recipients: list[str], content: bytes) -> ReceivedMail:
+    """A message as an SMTP server received it: envelope, headers, plain-text body and any HTML alternative."""
+    message = message_from_bytes(content, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    plain, html = message.get_body(preferencelist=("plain",)), message.get_body(preferencelist=("html",))
+    part = plain or html
+    return ReceivedMail(
+        sender=sender,
+        recipients=recipients,
+        subject=str(message.get("Subject", "")),
+        body=part.get_content().replace("\r\n", "\n") if part is not None else "",
+        message_id=message.get("Message-ID"),
+        message_id_headers=len(message.get_all("Message-ID") or []),
+        html=html.get_content().replace("\r\n", "\n") if html is not None else None,
+        header_names=list(message.keys()),
+    )
 
 
 class _Handler:
@@ -47,21 +69,9 @@ class _Handler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(message, EmailMessage)
-        part = message.get_body(preferencelist=("plain", "html"))
-        body = part.get_content().replace("\r\n", "\n") if part is not None else ""
+        mail = received_mail(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
         with self.lock:
-            self.mails.append(
-                ReceivedMail(
-                    sender=envelope.mail_from,
-                    recipients=list(envelope.rcpt_tos),
-                    subject=str(message.get("Subject", "")),
-                    body=body,
-                    message_id=message.get("Message-ID"),
-                    message_id_headers=len(message.get_all("Message-ID") or []),
-                )
-            )
+            self.mails.append(mail)
         return "250 Message accepted for delivery"
 
 

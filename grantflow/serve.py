@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from prefect.client.orchestration import get_client
-from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.settings import temporary_settings
 
 from grantflow.database import open_database
 from grantflow.prefect_server import PrefectServer
@@ -40,7 +40,7 @@ def serve(home: Path, port: int, *, announce: Callable[[str], None]) -> None:
     database = get_settings().prefect_database_url
     server = PrefectServer(home, port=port, database_url=database.get_secret_value() if database else None)
     announce(f"Starting the Prefect server on {server.ui_url} (state in {home}) …")
-    with server, temporary_settings({PREFECT_API_URL: server.api_url}):
+    with server, temporary_settings(server.client_settings()):
         stop = asyncio.Event()
 
         async def main() -> None:
@@ -49,6 +49,8 @@ def serve(home: Path, port: int, *, announce: Callable[[str], None]) -> None:
                 loop.add_signal_handler(sig, stop.set)
             await run_services(stop, ready=lambda count: announce(
                 f"Serving {count} deployments from prefect.yaml; worker and event relay running.\n"
+                f"The UI asks for the auth string kept in {server.auth_file} (readable by you alone): paste the whole line.\n"
+                f"Commands against this server: PREFECT_API_URL={server.api_url} PREFECT_API_AUTH_STRING=\"$(cat {server.auth_file})\"\n"
                 f"Prefect UI: {server.ui_url}   (Ctrl-C stops everything)"
             ))
 

@@ -35,11 +35,11 @@ class Settings(BaseSettings):
     # Who the lifecycle's events and decisions name as having acted, where a command names nobody else.
     actor: Actor = "grantflow"
     # Delivery from the outbox: attempts before a message is given up and reported to operators, the first
-    # wait before a retry (doubling each time), how long a claim may stay unmarked before a sender counts
-    # as dead, and how many messages are sent at once.
+    # wait before a retry (doubling each time), how long a claim may go unrenewed before its sender counts
+    # as dead (a live sender renews its claims while their sends run), and how many messages are sent at once.
     delivery_max_attempts: int = Field(default=5, ge=1, le=50)
     delivery_retry_minutes: float = Field(default=5, gt=0)
-    delivery_lease_seconds: float = Field(default=1800, gt=0)
+    delivery_lease_seconds: float = Field(default=120, gt=0)
     delivery_concurrency: int = Field(default=8, ge=1, le=64)
     # Proactive alerts to the call's officer: no decision this many days after the call closed (the
     # seed's ministry decided in 61), and no start-up this many days after the grant.

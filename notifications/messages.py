@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,12 @@ from sqlmodel import Session, select
 
 from domain import repository as repo
 from domain.alerts import Alert
+from domain.decision import granted_shares
 from domain.formatting import format_date, format_instant, format_money
-from domain.model import Application, Contact, Decision, DecisionLine, DecisionShare, Duty, DutyPhase, Language, Organisation, Project
+from domain.model import Application, Contact, Decision, DecisionLine, Duty, DutyPhase, Language, Organisation, Project
+from notifications.headers import one_line
 from notifications.outbox import OutgoingMessage
-from notifications.recipients import applicant_contacts, officer, participant_contacts, targets
+from notifications.recipients import Party, Role, display_name, parties, party_targets
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -57,8 +60,12 @@ class _Line(BaseModel):
 
 
 class _Share(BaseModel):
+    """A participant's part of a multi-region project: what it asked for and, once decided, what it was granted."""
+
+    organisation_id: str
     name: str
-    granted_cents: int
+    requested_cents: int
+    granted_cents: int | None = None
 
 
 class _DutyView(BaseModel):
@@ -66,7 +73,18 @@ class _DutyView(BaseModel):
     due_at: datetime
 
 
-_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
+# A line break inside a value stands apart from the template's own lines while rendering: in the
+# subject (the first line) it is folded to a space, in the body it is a line break again.
+_VALUE_BREAK = "\ue000"
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+
+
+def _apart(value: Any) -> Any:
+    return _LINE_BREAKS.sub(_VALUE_BREAK, value) if isinstance(value, str) else value
+
+
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True,
+                   finalize=_apart)
 _env.filters["money"] = lambda cents, lang: format_money(cents, Language(lang))
 _env.filters["instant"] = lambda moment, lang: format_instant(moment, Language(lang))
 _env.filters["day"] = lambda day, lang: format_date(day, Language(lang))
@@ -76,7 +94,7 @@ def render(template: str, language: Language, **context: Any) -> tuple[str, str]
     """Subject (the template's first line) and body in `language`."""
     text = _env.get_template(f"{language.value}/{template}.j2").render(lang=language.value, **context)
     subject, _, body = text.partition("\n")
-    return subject.strip(), body.strip() + "\n"
+    return one_line(subject.replace(_VALUE_BREAK, " ")), body.replace(_VALUE_BREAK, "\n").strip() + "\n"
 
 
 def message_key(kind: str, application_id: str, recipient: str) -> str:
@@ -85,12 +103,25 @@ def message_key(kind: str, application_id: str, recipient: str) -> str:
 
 
 def _messages(
-    kind: str, app: Application, recipients: list[Contact | None], duties: list[Duty] | None = None, **context: Any
+    kind: str,
+    app: Application,
+    recipients: list[tuple[Contact | None, Party]],
+    duties: list[Duty] | None = None,
+    *,
+    lead_duties: list[Duty] | None = None,
+    shares: list[_Share] | None = None,
+    **context: Any,
 ) -> list[OutgoingMessage]:
+    """One copy per target in its language; a participant's copy names its own share, and the lead's duties go to
+    the lead and the officer only."""
     out: list[OutgoingMessage] = []
-    for target in targets(recipients):
-        views = [_DutyView(title=duty_title(d.kind, d.title, target.language), due_at=d.due_at) for d in duties or []]
-        subject, body = render(kind, target.language, app=app, duties=views, **context)
+    for target in party_targets(list(recipients)):
+        party = target.party
+        participant = party is not None and party.role == Role.PARTICIPANT
+        own = next((s for s in shares or [] if party is not None and s.organisation_id == party.organisation_id), None) if participant else None
+        owed = [*(duties or []), *([] if participant else lead_duties or [])]
+        views = [_DutyView(title=duty_title(d.kind, d.title, target.language), due_at=d.due_at) for d in sorted(owed, key=lambda d: (d.due_at, d.kind))]
+        subject, body = render(kind, target.language, app=app, duties=views, party=party, own=own, shares=shares or [], **context)
         out.append(
             OutgoingMessage(
                 key=message_key(kind, app.id, target.address),
@@ -104,38 +135,47 @@ def _messages(
     return out
 
 
+def _shares(session: Session, app: Application, decision: Decision | None = None) -> list[_Share]:
+    """The listed participants' requests, and their grants once there is a decision."""
+    participants = repo.participants(session, app.id)
+    granted = granted_shares(decision, participants, repo.decision_shares(session, decision.id)) if decision else {}
+    return [
+        _Share(organisation_id=p.organisation_id, name=display_name(repo.get(session, Organisation, p.organisation_id, field="participants.organisation")),
+               requested_cents=p.requested_cents, granted_cents=granted.get(p.organisation_id))
+        for p in participants
+    ]
+
+
 def submitted_messages(session: Session, app: Application, at: datetime) -> list[OutgoingMessage]:
-    recipients = [*applicant_contacts(session, app), officer(session, app)]
-    return _messages("submitted", app, recipients, call=repo.call_of(session, app), at=at)
+    """The receipt: to the lead, to each participant with its own share, and to the officer."""
+    return _messages("submitted", app, parties(session, app), shares=_shares(session, app), call=repo.call_of(session, app), at=at)
 
 
 def decision_messages(session: Session, app: Application, decision: Decision) -> list[OutgoingMessage]:
-    """The applicant, a joint project's participants and the officer hear of the decision."""
+    """The lead, a joint project's participants (each with its own grant) and the officer hear of the decision."""
     sub_areas = {s.id: s for s in repo.sub_areas(session, app.id)}
     lines = [
         _Line(number=sub_areas[line.sub_area_id].number, name=sub_areas[line.sub_area_id].name,
               requested_cents=sub_areas[line.sub_area_id].requested_cents, granted_cents=line.granted_cents)
         for line in session.exec(select(DecisionLine).where(DecisionLine.decision_id == decision.id))
     ]
-    participants = {p.id: p for p in repo.participants(session, app.id)}
-    shares = [
-        _Share(name=session.get(Organisation, participants[s.participant_id].organisation_id).name, granted_cents=s.granted_cents)  # type: ignore[union-attr]
-        for s in session.exec(select(DecisionShare).where(DecisionShare.decision_id == decision.id))
-    ]
-    recipients = [*applicant_contacts(session, app), *participant_contacts(session, app), officer(session, app)]
     lines.sort(key=lambda line: line.number)
-    duties = repo.duties(session, app.id, DutyPhase.STARTUP)
-    return _messages("decision", app, recipients, duties, decision=decision, lines=lines, shares=shares)
+    # The acceptance and the start-up documents are the lead's to deliver.
+    lead_duties = repo.duties(session, app.id, DutyPhase.STARTUP)
+    return _messages("decision", app, parties(session, app), lead_duties=lead_duties, shares=_shares(session, app, decision),
+                     decision=decision, lines=lines)
 
 
 def started_messages(session: Session, app: Application, project: Project, at: datetime) -> list[OutgoingMessage]:
+    """Every party hears of the start and of the reporting deadlines, which concern the whole project."""
     duties = repo.duties(session, app.id, DutyPhase.REPORTING)
-    recipients = [*applicant_contacts(session, app), *participant_contacts(session, app), officer(session, app)]
-    return _messages("started", app, recipients, duties, project=project, at=at)
+    shares = _shares(session, app, repo.decision_of(session, app.id))
+    return _messages("started", app, parties(session, app), duties, shares=shares, project=project, at=at)
 
 
 def alert_messages(session: Session, alert: Alert) -> list[OutgoingMessage]:
     """An alert goes to the call's officer, once per application and kind."""
     app = repo.application(session, alert.application_id)
     duties = [d for d in repo.duties(session, app.id, DutyPhase.STARTUP) if d.done_at is None]
-    return _messages(alert.kind.value, app, [officer(session, app)], duties, since=alert.since, days=alert.days)
+    officers = [(contact, party) for contact, party in parties(session, app, participants=False) if party.role == Role.OFFICER]
+    return _messages(alert.kind.value, app, officers, duties, since=alert.since, days=alert.days)

@@ -73,8 +73,12 @@ class Notification(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claim_token: str | None = Field(default=None, max_length=36)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Found claimed but unmarked after a crash: it may have been delivered once already.
+    # An attempt's outcome is unknown (its data went out unanswered, or its sender died): it may have been delivered.
     in_doubt: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # When a message in doubt was handed over again (once at most): it may have arrived twice.
+    resent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the doubt (and any resend) was last reported to an operator; later doubt is reported again.
+    doubt_reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     message_id: str | None = Field(default=None, max_length=128)
     result: list[dict[str, Any]] | None = Field(default=None, sa_type=sa.JSON)
 

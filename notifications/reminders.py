@@ -14,7 +14,7 @@ from domain.model import Application, Call, Contact
 from domain.reminders import OVERDUE, Deadline, Slot, due_slots, live_deadlines, policy_of, reach, slots
 from notifications.messages import duty_title, render
 from notifications.outbox import DeliveryStatus, Notification, OutgoingMessage
-from notifications.recipients import applicant_contacts, officer, targets
+from notifications.recipients import ReminderAudience, officer, targets
 
 
 class PlanningProblem(BaseModel):
@@ -56,7 +56,7 @@ def plan_reminders(session: Session, now: datetime) -> ReminderPlan:
     plan = ReminderPlan(now=now)
     # A sweep touches each application and applicant many times over: load each once.
     applications: dict[str, Application] = {}
-    contacts_of: dict[str, list[Contact]] = {}
+    audience = ReminderAudience(session)
     # Many deadlines share a due instant (a call's documents, a programme's reports): their slots too.
     slots_of: dict[tuple[datetime, str], list[Slot]] = {}
     for deadline in live_deadlines(session, now, ahead, behind):
@@ -71,9 +71,7 @@ def plan_reminders(session: Session, now: datetime) -> ReminderPlan:
         if deadline.application_id not in applications:
             applications[deadline.application_id] = repo.application(session, deadline.application_id)
         app = applications[deadline.application_id]
-        if app.applicant_id not in contacts_of:
-            contacts_of[app.applicant_id] = applicant_contacts(session, app)
-        contacts: list[Contact | None] = list(contacts_of[app.applicant_id])
+        contacts = audience.of(app, deadline)
         escalated = send is not None and send.name == OVERDUE and policy.escalate_to_officer
         recipients = [*contacts, officer(session, app)] if escalated else contacts
         try:

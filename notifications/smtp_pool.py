@@ -2,6 +2,7 @@
 
 Apprise's own e-mail plugin opens a connection for every message (about 65 messages a second here);
 a sweep of thousands of reminders reuses connections instead. `starttls=yes` upgrades each connection.
+Messages are plain text.
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 from urllib.parse import unquote
 
+from apprise import NotifyFormat
 from apprise.decorators import notify
+
+from notifications.headers import one_line, single_address
+from notifications.smtp_outcome import WatchedSMTP
 
 SCHEME = "smtppool"
 _log = logging.getLogger("apprise")
@@ -29,18 +34,19 @@ def _key(meta: dict[str, Any]) -> tuple[str, int, str]:
     return str(meta["host"]), int(meta.get("port") or 25), str(meta.get("user") or "")
 
 
-def _take(meta: dict[str, Any]) -> smtplib.SMTP:
+def _take(meta: dict[str, Any]) -> tuple[smtplib.SMTP, bool]:
+    """A connection, and whether it was idle in the pool (the server may have closed it meanwhile)."""
     with _lock:
         idle = _idle.get(_key(meta))
         if idle:
-            return idle.pop()
+            return idle.pop(), True
     host, port, user = _key(meta)
-    connection = smtplib.SMTP(host, port, timeout=30)
+    connection = WatchedSMTP(host, port, timeout=30)
     if str(meta["qsd"].get("starttls", "no")).lower() in ("yes", "true", "1"):
         connection.starttls()
     if user:
         connection.login(unquote(user), unquote(str(meta.get("password") or "")))
-    return connection
+    return connection, False
 
 
 def _give_back(meta: dict[str, Any], connection: smtplib.SMTP) -> None:
@@ -52,36 +58,51 @@ def _close(connection: smtplib.SMTP) -> None:
     try:
         connection.quit()
     except (smtplib.SMTPException, OSError):
-        pass
+        connection.close()
 
 
-@notify(on=SCHEME, name="SMTP with reused connections")
-def send_pooled(body: str, title: str, notify_type: str, meta: dict[str, Any], *args: Any, **kwargs: Any) -> bool:
+def _message(body: str, title: str, meta: dict[str, Any]) -> EmailMessage:
     query = meta["qsd"]
     message = EmailMessage()
-    message["From"] = query.get("from", "grantflow@localhost")
-    message["To"] = query["to"]
-    message["Subject"] = title
+    # Every header value is one line: a line break in a subject can neither cut nor add a header.
+    message["From"] = one_line(str(query.get("from", "grantflow@localhost")))
+    message["To"] = single_address(str(query.get("to", "")))
+    message["Subject"] = one_line(title)
     message["Date"] = format_datetime(datetime.now(UTC))
-    message["Message-ID"] = f"<{query['msgid']}@grantflow>" if query.get("msgid") else make_msgid(domain="grantflow")
+    message["Message-ID"] = f"<{one_line(str(query['msgid']))}@grantflow>" if query.get("msgid") else make_msgid(domain="grantflow")
     message.set_content(body)
-    for attempt in (1, 2):
+    return message
+
+
+@notify(on=SCHEME, name="SMTP with reused connections", body_format=NotifyFormat.TEXT)
+def send_pooled(body: str, title: str, notify_type: str, meta: dict[str, Any], *args: Any, **kwargs: Any) -> bool:
+    where = f"{meta['host']}:{meta.get('port') or 25}"
+    try:
+        message = _message(body, title, meta)
+    except ValueError as exc:
+        _log.warning("The message cannot be sent: %s", exc)
+        return False
+    for _ in (1, 2):
         try:
-            connection = _take(meta)
+            connection, reused = _take(meta)
         except (smtplib.SMTPException, OSError) as exc:
-            _log.warning("SMTP server %s:%s cannot be reached: %s", meta["host"], meta.get("port"), exc)
+            _log.warning("SMTP server %s cannot be reached: %s", where, exc)
             return False
         try:
             connection.send_message(message)
         except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
-            # An idle connection the server has closed: once more on a fresh one.
             _close(connection)
-            if attempt == 2:
-                _log.warning("SMTP server %s:%s closed the connection: %s", meta["host"], meta.get("port"), exc)
-            continue
+            if getattr(connection, "unanswered", False):
+                # The server has the data and its answer never came: only a copy could follow, never a retry here.
+                _log.warning("SMTP server %s closed the connection before answering the message: it may have been delivered", where)
+                return False
+            if reused:
+                continue  # an idle connection the server had closed, before any data went out: once more on a fresh one
+            _log.warning("SMTP server %s closed the connection: %s", where, exc)
+            return False
         except (smtplib.SMTPException, OSError) as exc:
             _close(connection)
-            _log.warning("SMTP server %s:%s refused the message: %s", meta["host"], meta.get("port"), exc)
+            _log.warning("SMTP server %s refused the message: %s", where, exc)
             return False
         _give_back(meta, connection)
         return True

@@ -7,7 +7,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 # Prefect reads its settings at import: keep its state out of the user's home and quiet.
@@ -16,7 +16,7 @@ os.environ["PREFECT_HOME"] = _PREFECT_HOME
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ.pop("PREFECT_API_URL", None)
 
-import prefect.main  # noqa: F401  (Prefect's console log handler binds to the session's stderr, not to a closed command runner's)
+import prefect.main  # noqa: F401  (sets up Prefect's logging now, on the session's stderr, not inside a command's captured one)
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
@@ -24,7 +24,9 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
+from domain.clock import choose_clock
 from domain.importing import import_scenario
+from domain.model import ClockMode
 from domain.store import unit_of_work
 from grantflow.database import open_database
 from grantflow.mailsink import MailSink
@@ -56,9 +58,9 @@ def _postgres_database() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[PrefectServer]:
-    """One real Prefect server (`prefect server start`, its own database under a temporary PREFECT_HOME) for every flow test."""
+    """One real Prefect server (as `grantflow serve` runs it, auth string included) for every flow test."""
     from prefect.logging.handlers import APILogHandler
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import temporary_settings
 
     # On PostgreSQL where there is one: on SQLite the server's trigger service lags seconds behind
     # while flow runs write, which only slows the event tests down.
@@ -67,7 +69,7 @@ def prefect_server() -> Iterator[PrefectServer]:
         if POSTGRES_ADMIN_URL != "none":
             database = make_url(stack.enter_context(_postgres_database())).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
         server = stack.enter_context(PrefectServer(Path(_PREFECT_HOME) / "server", ui=False, database_url=database))
-        stack.enter_context(temporary_settings({PREFECT_API_URL: server.api_url}))
+        stack.enter_context(temporary_settings(server.client_settings()))
         yield server
         APILogHandler().flush()  # the runs' last log lines reach the server before it stops
 
@@ -86,7 +88,51 @@ def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
+    """A fresh replay database: the tests replay the 2020 lifecycle, stating each step's instant."""
     engine = open_database(database_url)
+    with unit_of_work(engine) as session:
+        choose_clock(session, ClockMode.REPLAY)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def system_clock(database_url: str) -> Iterator[Engine]:
+    """A fresh database on the system clock, as every production one is, holding the seed with its calls open for a month."""
+    engine = open_database(database_url)
+    closes = (datetime.now(UTC) + timedelta(days=30)).replace(second=0, microsecond=0)
+    seed = read_scenario(SEED)
+    scenario = seed.model_copy(update={"decisions": [], "calls": [call.model_copy(update={"deadline": closes}) for call in seed.calls]})
+    with unit_of_work(engine) as session:
+        import_scenario(session, scenario, source="seed.yaml", at=datetime.now(UTC), actor="test")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def system_clock_under_review(database_url: str) -> Iterator[Engine]:
+    """A database on the system clock whose calls closed on the last working day, with Soite's applications under review.
+
+    The submissions happened before the call closed: written here by the domain's own functions, which
+    take whatever instant they are given (only the commands and flows answer to the database's clock).
+    """
+    from domain.calendar import HELSINKI, OFFICE_HOURS_END, local_instant, previous_working_day
+    from domain.preparation import complete_duty
+    from domain.submission import begin_review, submit_application
+
+    engine = open_database(database_url)
+    # A working day's close, so the act-time rule leaves it where it is.
+    closed = local_instant(previous_working_day(datetime.now(HELSINKI).date() - timedelta(days=1)), OFFICE_HOURS_END)
+    seed = read_scenario(SEED)
+    scenario = seed.model_copy(update={"decisions": [], "calls": [call.model_copy(update={"deadline": closed}) for call in seed.calls]})
+    with unit_of_work(engine) as session:
+        import_scenario(session, scenario, source="seed.yaml", at=closed - timedelta(days=5), actor="test")
+        for application_id in ("soite-fsc-2020", "soite-ru-2020"):
+            complete_duty(session, application_id, "project-plan", at=closed - timedelta(days=2), actor="test")
+            submit_application(session, application_id, at=closed - timedelta(days=1), actor="test")
+    with unit_of_work(engine) as session:
+        for call in ("fsc-2020", "ru-2020"):
+            begin_review(session, call, at=closed + timedelta(minutes=1), actor="test")
     yield engine
     engine.dispose()
 

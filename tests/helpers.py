@@ -1,14 +1,22 @@
-"""Small helpers for writing times and driving the seed scenario in tests."""
+"""Small helpers for writing times, driving the seed scenario and watching processes in tests."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
 
+import httpx
 from sqlmodel import Session
 
 from domain.calendar import helsinki_instant
 from domain.preparation import complete_duty
 from domain.submission import begin_review, submit_application
+
+T = TypeVar("T")
 
 
 def hel(text: str) -> datetime:
@@ -30,3 +38,61 @@ def under_review(session: Session, *application_ids: str) -> None:
     for call in ("fsc-2020", "ru-2020"):
         begin_review(session, call, at=hel("2020-05-04 08:00"), actor="test")
     session.commit()
+
+
+def process_state(pid: int) -> str | None:
+    """The state letter of process `pid` (R, S, Z, …) as /proc shows it; None when there is no such process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
+def running(pid: int) -> bool:
+    """A zombie no longer runs: its parent is gone and nobody may reap it in a container."""
+    return process_state(pid) not in (None, "Z", "X")
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process started by `pid`, by its children, and so on."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def command_line(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+    except (FileNotFoundError, ProcessLookupError):
+        return []
+
+
+def eventually(condition: Callable[[], T | None], what: str, timeout: float = 30) -> T:
+    """Poll `condition` until it gives a true value, and return that; fail naming `what` if it never does in `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout:.0f} s: {what}")
+        time.sleep(0.05)
+    return value
+
+
+@contextmanager
+def prefect_api(api_url: str, auth_string: str) -> Iterator[httpx.Client]:
+    """A client of a protected Prefect API that talks to it as Prefect's own does: the auth string, then a CSRF token."""
+    user, password = auth_string.split(":", 1)
+    with httpx.Client(base_url=api_url, auth=(user, password), timeout=10) as client:
+        token = client.get("/csrf-token", params={"client": "tests"}).raise_for_status().json()["token"]
+        client.headers.update({"Prefect-Csrf-Token": token, "Prefect-Csrf-Client": "tests"})
+        yield client

@@ -34,10 +34,15 @@ def test_a_request_above_the_calculated_share_is_refused() -> None:
     assert "calculated share" in problem.rule
 
 
-def test_participants_must_sum_to_the_request_and_include_the_lead() -> None:
+def test_participants_must_sum_to_the_request() -> None:
     others = [Participant(application_id="a", organisation_id="other", requested_cents=700)]
     problems = application_budget_problems(app(1000, 800), CALL, [], others, None)
-    assert {p.field for p in problems} == {"participants.requested", "participants"}
+    assert [p.field for p in problems] == ["participants.requested"]
+
+
+def test_a_lead_that_takes_no_share_need_not_be_listed_among_the_participants() -> None:
+    others = [Participant(application_id="a", organisation_id=org, requested_cents=400) for org in ("north", "south")]
+    assert application_budget_problems(app(1000, 800), CALL, [], others, None) == []
 
 
 def test_a_line_above_its_request_is_refused() -> None:

@@ -129,3 +129,41 @@ def test_two_transactions_applying_one_decision_at_once_apply_it_once(seeded: En
     assert sorted(type(o).__name__ for o in outcomes) == ["DomainEvent", "NoneType"]
     with Session(seeded) as session:
         assert len(session.exec(select(DomainEvent).where(DomainEvent.to_stage == Stage.PARTIALLY_GRANTED)).all()) == 1
+
+
+def test_a_decision_for_an_application_never_submitted_is_refused_naming_its_stage(session: Session) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        record_decision(session, ru_decision(), at=hel("2020-06-30 13:00"), actor="officer")
+    session.rollback()
+    assert [(p.field, p.rule) for p in refused.value.problems if p.field == "stage"] == [
+        ("stage", "the application is in preparation, never submitted; only a submitted application can be decided")
+    ]
+    assert repo.decision_of(session, "lappi-ru-2020") is None
+    assert session.exec(select(DomainEvent).where(DomainEvent.application_id == "lappi-ru-2020")).all() == []
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+def test_a_decision_is_recorded_in_a_stage_exactly_when_it_can_then_be_applied(session: Session, stage: Stage) -> None:
+    app = repo.application(session, "lappi-ru-2020")
+    app.stage = stage
+    session.add(app)
+    session.flush()
+    try:
+        record_decision(session, ru_decision(), at=hel("2020-06-30 13:00"), actor="officer")
+    except ValidationFailed as refused:
+        assert "stage" in [p.field for p in refused.problems]
+        recorded = False
+    else:
+        recorded = True
+    assert recorded == (stage in (Stage.SUBMITTED, Stage.UNDER_REVIEW))
+    if recorded:
+        assert apply_decision(session, "lappi-ru-2020", at=hel("2020-06-30 14:00"), actor="test") is not None
+        assert repo.application(session, "lappi-ru-2020").stage == Stage.PARTIALLY_GRANTED
+
+
+def test_a_partial_grant_to_a_multi_region_project_must_be_split_into_shares(undecided: Engine) -> None:
+    with unit_of_work(undecided) as session:
+        under_review(session, "ot-2020")
+    with Session(undecided) as session, pytest.raises(ValidationFailed) as refused:
+        record_decision(session, ru_decision(application="ot-2020", granted=1400000, lines=[]), at=hel("2020-06-30 13:00"), actor="officer")
+    assert [p.field for p in refused.value.problems] == ["shares"]

@@ -8,11 +8,19 @@ from sqlmodel import Session, select
 
 from domain.errors import ValidationFailed
 from domain.importing import import_into, import_scenario
-from domain.model import Application, Call, DecisionLine, Duty, Participant, Workshop
+from domain.model import (
+    Application,
+    Call,
+    DecisionLine,
+    Duty,
+    Participant,
+    Stage,
+    Workshop,
+)
 from domain.store import unit_of_work
 from grantflow.scenario import SEED, parse_scenario
 from tests.conftest import IMPORTED_AT
-from tests.helpers import hel
+from tests.helpers import hel, submit_seed
 
 
 def seed_with(change: callable) -> bytes:  # type: ignore[valid-type]
@@ -150,3 +158,18 @@ def test_an_import_that_loses_a_race_names_the_records_the_winner_stored_and_sto
     assert str(refused.value).startswith("loser.yaml: ")
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Application)).one() == 6  # the winner's, and nothing of the loser's
+
+
+def lead_takes_no_share(data: dict) -> None:  # type: ignore[type-arg]
+    ot = next(a for a in data["applications"] if a["id"] == "ot-2020")
+    ot["participants"] = [{"organisation": "soite", "requested": 365000}, {"organisation": "lappi", "requested": 1235000}]
+    data["decisions"] = [d for d in data["decisions"] if d["application"] != "ot-2020"]
+
+
+def test_a_multi_region_project_whose_lead_takes_no_share_is_imported_and_submitted(engine: Engine) -> None:
+    import_bytes(engine, seed_with(lead_takes_no_share))
+    with unit_of_work(engine) as session:
+        submit_seed(session, "ot-2020")
+        assert session.get(Application, "ot-2020").stage == Stage.SUBMITTED  # type: ignore[union-attr]
+        listed = session.exec(select(Participant.organisation_id).where(Participant.application_id == "ot-2020")).all()
+    assert sorted(listed) == ["lappi", "soite"]

@@ -65,3 +65,11 @@ def test_review_makes_an_imported_decision_applicable_with_an_event_only_where_t
     begin_review(session, "ru-2020", at=hel("2020-05-04 08:00"), actor="test")
     applicable = session.exec(select(DomainEvent.application_id).where(DomainEvent.name == "grantflow.decision.applicable")).all()
     assert applicable == ["soite-ru-2020"]  # the seed decides Soite's application; Lapland's waits for a decision
+
+
+def test_a_refusal_at_the_second_after_the_deadline_shows_the_seconds_that_decide(session: Session) -> None:
+    complete_duty(session, "soite-ru-2020", "project-plan", at=hel("2020-04-20 09:00"), actor="test")
+    with pytest.raises(ValidationFailed) as refused:
+        submit_application(session, "soite-ru-2020", at=hel("2020-04-30 16:15:01"), actor="test")
+    (problem,) = refused.value.problems
+    assert "closed at 30.4.2020 klo 16.15.00 (Suomen aikaa); 30.4.2020 klo 16.15.01 (Suomen aikaa) is too late" in problem.rule

@@ -10,7 +10,6 @@ from prefect import Flow
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
 from prefect.client.schemas.objects import StateType
-from sqlalchemy.engine import Engine
 
 from grantflow.prefect_server import PrefectServer
 
@@ -42,11 +41,15 @@ async def _clear_waiting_runs() -> None:
 
 
 @pytest.fixture
-def served(engine: Engine, deployments: dict[UUID, Flow[..., Any]]) -> Iterator[None]:
-    """What `grantflow serve` runs beside the server: the in-process worker and the event relay, on this test's database."""
+def served(database_url: str, deployments: dict[UUID, Flow[..., Any]]) -> Iterator[None]:
+    """What `grantflow serve` runs beside the server: the in-process worker and the event relay, on this test's database.
+
+    Ask for it after the fixture that fills the database (replaying or on the system clock)."""
     from flows.relay import relay_forever
     from flows.worker import InProcessWorker
+    from grantflow.database import open_database
 
+    engine = open_database(database_url)
     asyncio.run(_clear_waiting_runs())
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
@@ -62,3 +65,4 @@ def served(engine: Engine, deployments: dict[UUID, Flow[..., Any]]) -> Iterator[
     loop.call_soon_threadsafe(stop.set)
     thread.join(timeout=60)
     loop.close()
+    engine.dispose()

@@ -24,6 +24,24 @@ def test_a_domain_event_becomes_a_prefect_event_on_the_application_with_call_app
     assert datetime.fromisoformat(event.payload["occurred_at"]) == hel("2020-04-30 12:00")
 
 
+def test_a_relayed_event_says_its_instant_was_replayed_and_when_it_was_really_written(seeded: Engine) -> None:
+    before = datetime.now(UTC)
+    with unit_of_work(seeded) as session:
+        complete_duty(session, "soite-ru-2020", "project-plan", at=hel("2020-04-20 09:00"), actor="test")
+    (row, app), = [(r, a) for r, a in pending_events(seeded) if r.name == "grantflow.duty.completed"]
+    payload = prefect_event(row, app, datetime.now(UTC)).payload
+    assert payload["replayed"] is True
+    assert datetime.fromisoformat(payload["occurred_at"]) == hel("2020-04-20 09:00")
+    assert before <= datetime.fromisoformat(payload["recorded_at"]) <= datetime.now(UTC)
+
+
+def test_a_relayed_event_on_the_system_clock_says_its_instant_was_not_replayed(system_clock: Engine) -> None:
+    with unit_of_work(system_clock) as session:
+        complete_duty(session, "soite-ru-2020", "project-plan", at=datetime.now(UTC), actor="test")
+    (row, app), = [(r, a) for r, a in pending_events(system_clock) if r.name == "grantflow.duty.completed"]
+    assert prefect_event(row, app, datetime.now(UTC)).payload["replayed"] is False
+
+
 def test_a_delivered_duty_names_its_kind_as_a_related_resource(seeded: Engine) -> None:
     with unit_of_work(seeded) as session:
         complete_duty(session, "soite-ru-2020", "project-plan", at=hel("2020-04-20 09:00"), actor="test")

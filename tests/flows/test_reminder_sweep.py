@@ -6,16 +6,20 @@ import pytest
 import yaml
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from typer.testing import CliRunner
 
 import notifications.reminders
 from domain.importing import import_scenario
 from domain.model import Duty, Language
 from domain.preparation import complete_duty
 from domain.store import unit_of_work
+from flows.deployments import read_deployments
 from flows.reminders import SweepRow, artifact_table, reminder_sweep
 from flows.submission import submission
+from grantflow.cli import app
 from grantflow.mailsink import MailSink, free_port
 from grantflow.scenario import parse_scenario
+from notifications.delivery import DEADLINE_PASSED
 from notifications.outbox import DeliveryStatus, Notification
 from tests.conftest import IMPORTED_AT
 from tests.helpers import hel
@@ -39,11 +43,12 @@ async def test_each_reminder_is_sent_once_however_often_the_sweep_runs(seeded: E
     first = await reminder_sweep(hel("2020-04-16 09:00"))
     again = [await reminder_sweep(hel("2020-04-16 09:00")) for _ in range(9)]
     wait_for(mail_sink, len(first.delivery.sent))
-    assert len(first.delivery.sent) == 20
+    # 20 to the applicants, and 3 to Soite's contacts as a participant of ot-2020, of its call closing.
+    assert len(first.delivery.sent) == 23
     assert all(report.planned == 0 and report.delivery.sent == [] for report in again)
     time.sleep(0.3)
-    assert len(mail_sink.mails) == 20
-    assert len({m.message_id for m in mail_sink.mails}) == 20
+    assert len(mail_sink.mails) == 23
+    assert len({m.message_id for m in mail_sink.mails}) == 23
     lapland = [m for m in mail_sink.mails if m.recipients == ["valmistelutiimi@lappi.example"]]
     assert {m.subject for m in lapland} >= {
         "Muistutus: Hankesuunnitelma – määräaika 30.4.2020 klo 16.15 (Suomen aikaa)",
@@ -120,7 +125,7 @@ async def test_a_message_that_keeps_failing_is_given_up_and_reported(seeded: Eng
 
 async def test_a_dry_run_lists_what_would_be_sent_and_changes_nothing(seeded: Engine, mail_sink: MailSink) -> None:
     report = await reminder_sweep(hel("2020-04-16 09:00"), dry_run=True)
-    assert report.planned == 20 and {row.outcome for row in report.rows} == {"would send"}
+    assert report.planned == 23 and {row.outcome for row in report.rows} == {"would send"}
     assert rows(seeded) == [] and mail_sink.mails == []
 
 
@@ -157,7 +162,7 @@ async def test_the_longest_ids_and_address_the_input_accepts_are_reminded_and_su
     report = await reminder_sweep(hel("2020-04-16 09:00"))
     wait_for(mail_sink, len(report.delivery.sent))
     assert report.problems == []
-    assert len(report.delivery.sent) == 22  # the seed's 20 and the call and plan of the longest applicant
+    assert len(report.delivery.sent) == 25  # the seed's 23 and the call and plan of the longest applicant
     longest = rows(seeded, application_id=LONG_APPLICATION)
     assert {r.recipient for r in longest} == {LONGEST_ADDRESS} and {r.status for r in longest} == {DeliveryStatus.SENT}
     assert sum(m.recipients == [LONGEST_ADDRESS] for m in mail_sink.mails) == 2
@@ -219,3 +224,34 @@ async def test_an_application_whose_reminders_cannot_be_rendered_is_reported_and
     assert all(p.error == "ValueError: template failure" for p in report.problems)
     assert "soite-ru-2020" not in {r.application_id for r in rows(seeded)}
     assert {"lappi-fsc-2020", "soite-fsc-2020"} <= {r.application_id for r in rows(seeded, status=DeliveryStatus.SENT)}
+
+
+async def test_a_reminder_that_failed_before_its_deadline_is_not_sent_after_it_beside_the_overdue_notice(
+    seeded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = free_port()
+    monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{port}?from=grantflow@example.fi&mode=insecure")
+    down = await reminder_sweep(hel("2020-04-29 09:00"))  # the last reminder before 30.4.2020 klo 16.15; the server is down
+    assert down.delivery.sent == [] and down.delivery.retrying
+    with MailSink(port=port) as sink:
+        after = await reminder_sweep(hel("2020-05-04 09:00"))  # the overdue notices' day
+        wait_for(sink, len(after.delivery.sent))
+    assert sorted(after.delivery.stale) == sorted(down.delivery.retrying)
+    assert all(after.delivery.errors[key] == DEADLINE_PASSED for key in after.delivery.stale)
+    assert {r.key for r in rows(seeded, status=DeliveryStatus.SKIPPED)} >= set(down.delivery.retrying)
+    sent = rows(seeded, status=DeliveryStatus.SENT)
+    assert sent and {r.slot for r in sent} == {"overdue"} and len(sink.mails) == len(sent)
+
+
+def test_remind_says_what_waits_and_why_and_fails_when_nothing_due_could_be_delivered(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{free_port()}?from=grantflow@example.fi&mode=insecure")
+    result = CliRunner().invoke(app, ["remind", "--now", "2020-05-18T09:00:00+03:00"])
+    assert result.exit_code == 1
+    assert "none of the 5 message(s) due could be delivered" in result.output
+    assert "5 waiting, next attempt 18.5.2020 klo 09.05 (Suomen aikaa): retry after: " in result.output
+
+
+def test_the_outbox_is_delivered_every_five_minutes_helsinki_time() -> None:
+    (spec,) = [d for d in read_deployments() if d.name == "outbox-delivery"]
+    assert spec.entrypoint == "flows/outbox.py:outbox_delivery"
+    assert [(s.cron, s.timezone) for s in spec.schedules] == [("*/5 * * * *", "Europe/Helsinki")]

@@ -99,7 +99,7 @@ async def test_undelivered_mail_stays_pending_in_the_outbox(seeded: Engine, monk
     assert result.accepted
     with unit_of_work(seeded) as session:
         rows = session.exec(select(Notification)).all()
-    assert len(rows) == 2
+    assert len(rows) == 5  # the lead, Soite's three contacts as a participant, the officer
     assert all(r.status == DeliveryStatus.PENDING and r.attempts == 1 and r.last_error for r in rows)
 
 
@@ -111,6 +111,17 @@ async def test_the_email_channel_can_live_in_a_prefect_secret_block(seeded: Engi
         monkeypatch.setenv("GRANTFLOW_EMAIL_URL", "prefect-secret:grantflow-email-test")
         await preparation("ot-2020", deliver=["project-plan"], at=hel("2020-04-28 12:00"))
         result = await submission("ot-2020", at=hel("2020-04-30 10:00"))
-        wait_for(sink, 2)
+        wait_for(sink, 5)
     assert result.accepted
-    assert sorted(r for m in sink.mails for r in m.recipients) == ["ot-project@ppshp.example", "valtionavustukset@stm.example"]
+    assert sorted(r for m in sink.mails for r in m.recipients) == [
+        "kehittamispaallikko@soite.example", "kommunikation@soite.example", "ot-project@ppshp.example", "toimialuejohtaja@soite.example",
+        "valtionavustukset@stm.example",
+    ]
+
+
+async def test_the_interactive_decision_for_an_application_never_submitted_asks_for_no_form_and_says_why(seeded: Engine) -> None:
+    from flows.decision_input import interactive_decision
+
+    result = await interactive_decision("lappi-ru-2020")
+    assert not result.recorded and result.attempts == 0
+    assert result.refused == "the application is in preparation, never submitted; only a submitted application can be decided"

@@ -83,3 +83,11 @@ def test_a_line_break_in_who_decided_is_refused_and_one_in_the_justification_kep
     justified[justified.index("--justification") + 1] = "Tavoitteet kuvattu hyvin.\r\nVaikutukset uskottavia."
     assert runner.invoke(app, justified).exit_code == 0
     assert stored(undecided)[0][0].justification == "Tavoitteet kuvattu hyvin.\nVaikutukset uskottavia."
+
+
+def test_decide_refuses_an_application_never_submitted_naming_its_stage(seeded: Engine) -> None:
+    result = runner.invoke(app, [*RU[:1], "lappi-ru-2020", "--granted", "3000000", "--justification", "x", "--period", "2020-07-01..2022-12-31"])
+    assert result.exit_code == 1
+    assert "stage: the application is in preparation, never submitted" in result.output, result.output
+    with Session(seeded) as session:
+        assert session.exec(select(Decision).where(Decision.application_id == "lappi-ru-2020")).all() == []

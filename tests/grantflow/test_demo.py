@@ -67,7 +67,8 @@ def test_the_demo_prints_and_stores_no_secret(demo_run: tuple[Path, subprocess.C
 
 
 def test_the_demo_reminds_before_deadlines_and_escalates_the_overdue_one(demo_output: str) -> None:
-    assert "16.4.2020 klo 09.00 (Suomen aikaa)  reminder sweep  20 reminder(s) sent" in demo_output
+    # 20 to the applicants, and 3 to Soite's contacts as a participant of ot-2020, of its call closing.
+    assert "16.4.2020 klo 09.00 (Suomen aikaa)  reminder sweep  23 reminder(s) sent" in demo_output
     # Soite accepted its grant on 20.7., so the 7-day reminder of 23.7. is not sent.
     assert "23.7.2020 klo 09.00 (Suomen aikaa)  reminder sweep  0 reminder(s) sent" in demo_output
     overdue = next(line for line in demo_output.splitlines() if line.startswith("29.9.2020 klo 09.00"))
@@ -79,3 +80,17 @@ def test_the_demo_relays_the_lifecycle_events_to_prefect(demo_output: str) -> No
     relayed = re.search(r"(\d+) domain events relayed to Prefect \((.*)\)", demo_output)
     assert relayed is not None and int(relayed.group(1)) > 20
     assert "decision.recorded ×3" in relayed.group(2) and "application.granted ×3" in relayed.group(2) and "project.started ×3" in relayed.group(2)
+
+
+def test_the_demo_replays_2020_on_a_replay_database_and_its_events_say_so(demo_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    from sqlmodel import Session, select
+
+    from domain.clock import clock_mode
+    from domain.model import ClockMode, DomainEvent
+    from domain.store import make_engine
+
+    workdir, _ = demo_run
+    with Session(make_engine(f"sqlite:///{workdir / 'state' / 'grantflow.db'}")) as session:
+        assert clock_mode(session) == ClockMode.REPLAY
+        submitted = session.exec(select(DomainEvent).where(DomainEvent.name == "grantflow.application.submitted")).all()
+    assert submitted and all(e.replayed and e.occurred_at.year == 2020 and e.recorded_at and e.recorded_at.year > 2020 for e in submitted)

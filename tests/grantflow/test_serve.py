@@ -7,40 +7,52 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
 from grantflow.mailsink import free_port
+from tests.helpers import descendants, eventually, prefect_api, running
 
 pytestmark = pytest.mark.sqlite_only
+GRANTFLOW = str(Path(sys.executable).with_name("grantflow"))
 
 
-def api(port: int, path: str, body: dict[str, object]) -> list[dict[str, object]]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api{path}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def test_serve_registers_every_deployment_prints_the_ui_address_and_stops_cleanly_on_ctrl_c(tmp_path: Path, database_url: str) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"PREFECT_HOME": str(tmp_path / "client")}
-    grantflow = Path(sys.executable).with_name("grantflow")
-    serve = subprocess.Popen([str(grantflow), "serve", "--home", str(tmp_path / "server"), "--port", str(port)], env=env,
+def start_serve(home: Path, port: int, **settings: str) -> tuple[subprocess.Popen[str], str]:
+    """`grantflow serve` in a process of its own, and what it printed until it serves."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"PREFECT_HOME": str(home / "client"), **settings}
+    serve = subprocess.Popen([GRANTFLOW, "serve", "--home", str(home / "server"), "--port", str(port)], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
+    assert serve.stdout is not None
+    deadline = time.monotonic() + 120
+    while not any("Prefect UI:" in line for line in lines) and time.monotonic() < deadline:
+        lines.append(serve.stdout.readline())
+        if serve.poll() is not None:
+            raise AssertionError("".join(lines))
+    return serve, "".join(lines)
+
+
+def test_serve_registers_every_deployment_schedules_runs_prints_the_ui_address_and_stops_cleanly_on_ctrl_c(
+    tmp_path: Path, database_url: str
+) -> None:
+    port = free_port()
+    # The server's scheduler service, which runs in its lifespan, looks for new deployments every second.
+    serve, printed = start_serve(tmp_path, port, PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1")
     try:
-        assert serve.stdout is not None
-        deadline = time.monotonic() + 120
-        while not any("Prefect UI:" in line for line in lines) and time.monotonic() < deadline:
-            lines.append(serve.stdout.readline())
-            assert serve.poll() is None, "".join(lines)
-        assert f"Prefect UI: http://127.0.0.1:{port}" in "".join(lines)
-        deployments = {d["name"] for d in api(port, "/deployments/filter", {})}
-        assert deployments == {"preparation", "submission", "review", "decision", "decision-interactive", "startup",
-                               "reminder-sweep", "overdue-checks", "relay"}
-        automations = api(port, "/automations/filter", {})
+        assert f"Prefect UI: http://127.0.0.1:{port}" in printed
+        with prefect_api(f"http://127.0.0.1:{port}/api", (tmp_path / "server" / "api-auth").read_text().strip()) as api:
+            deployments = {d["id"]: d["name"] for d in api.post("/deployments/filter", json={}).json()}
+            automations = api.post("/automations/filter", json={}).json()
+
+            def scheduled() -> set[str]:
+                runs = api.post("/flow_runs/filter", json={"flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}}).json()
+                return {deployments[run["deployment_id"]] for run in runs}
+
+            eventually(lambda: scheduled() >= {"reminder-sweep", "overdue-checks", "relay"}, "the scheduler schedules the cron deployments")
+        assert set(deployments.values()) == {"preparation", "submission", "review", "decision", "decision-interactive", "startup",
+                                             "reminder-sweep", "outbox-delivery", "overdue-checks", "relay"}
         assert any("grantflow.decision.recorded" in json.dumps(a["trigger"]) for a in automations)
         serve.send_signal(signal.SIGINT)
         rest, _ = serve.communicate(timeout=60)
@@ -49,8 +61,37 @@ def test_serve_registers_every_deployment_prints_the_ui_address_and_stops_cleanl
             serve.kill()
     assert serve.returncode == 0, rest
     assert "Stopping" in rest and "Traceback" not in rest
-    with pytest.raises(OSError):
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
+
+
+def test_serve_tells_where_the_auth_string_is_and_never_prints_it(tmp_path: Path, database_url: str) -> None:
+    serve, printed = start_serve(tmp_path, free_port())
+    try:
+        auth_string = (tmp_path / "server" / "api-auth").read_text().strip()
+        assert str(tmp_path / "server" / "api-auth") in printed
+        assert auth_string.split(":", 1)[1] not in printed
+        assert "PREFECT_API_AUTH_STRING" in printed
+    finally:
+        serve.send_signal(signal.SIGINT)
+        rest, _ = serve.communicate(timeout=60)
+    assert auth_string.split(":", 1)[1] not in rest
+    assert auth_string.split(":", 1)[1] not in (tmp_path / "server" / "server.log").read_text()
+
+
+def test_serve_sigkilled_leaves_no_prefect_server_behind(tmp_path: Path, database_url: str) -> None:
+    port = free_port()
+    serve, _ = start_serve(tmp_path, port)
+    try:
+        started = descendants(serve.pid)
+        assert started, "the Prefect server runs as serve's child"
+        serve.kill()
+        serve.wait()
+    finally:
+        serve.kill()
+    eventually(lambda: not any(running(pid) for pid in started), "the Prefect server and its watcher are gone")
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
 
 
 def test_serve_refuses_a_port_in_use_naming_the_option(database_url: str) -> None:

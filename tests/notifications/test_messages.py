@@ -1,9 +1,11 @@
+import pytest
 from sqlmodel import Session
 
 from domain import repository as repo
 from domain.decision import apply_decision
 from domain.model import Language
 from notifications.messages import decision_messages, render, submitted_messages
+from notifications.recipients import Party, Role
 from tests.helpers import hel, under_review
 
 
@@ -28,10 +30,13 @@ def test_a_partial_grant_message_lists_each_line_in_finnish(session: Session) ->
 def test_each_recipient_gets_one_message_in_their_language(session: Session) -> None:
     app = repo.application(session, "ot-2020")
     messages = submitted_messages(session, app, hel("2020-04-30 10:00"))
-    assert {(m.recipient, m.language) for m in messages} == {
+    assert sorted((m.recipient, m.language) for m in messages) == [
+        ("kehittamispaallikko@soite.example", Language.FI),
+        ("kommunikation@soite.example", Language.SV),
         ("ot-project@ppshp.example", Language.EN),
+        ("toimialuejohtaja@soite.example", Language.FI),
         ("valtionavustukset@stm.example", Language.FI),
-    }
+    ]
     english = next(m for m in messages if m.language == Language.EN)
     assert "The call closes: 30 April 2020 at 16:15 Helsinki time" in english.body
     assert "€1,600,000" in english.body
@@ -40,9 +45,18 @@ def test_each_recipient_gets_one_message_in_their_language(session: Session) -> 
 def test_every_template_exists_in_all_three_languages(session: Session) -> None:
     app = repo.application(session, "soite-fsc-2020")
     call = repo.call_of(session, app)
-    subjects = {render("submitted", lang, app=app, call=call, at=hel("2020-04-30 15:40"), duties=[])[0] for lang in Language}
+    lead = Party(role=Role.LEAD)
+    subjects = {render("submitted", lang, app=app, call=call, at=hel("2020-04-30 15:40"), duties=[], party=lead, own=None, shares=[])[0] for lang in Language}
     assert subjects == {
         "Hakemus vastaanotettu: Soite 2.0 – Tulevaisuuden sote-keskus",
         "Ansökan mottagen: Soite 2.0 – Tulevaisuuden sote-keskus",
         "Application received: Soite 2.0 – Tulevaisuuden sote-keskus",
     }
+
+
+@pytest.mark.parametrize("title", ["Liite\nBcc: x@y.example", "Liite\r\nBcc: x@y.example", "Liite\rBcc: x@y.example", "Liite\u2028Bcc: x@y.example"])
+def test_a_line_break_in_a_title_is_folded_in_the_subject_and_cuts_nothing(session: Session, title: str) -> None:
+    app = repo.application(session, "lappi-fsc-2020")
+    subject, body = render("reminder", Language.FI, app=app, title=title, kind="duty", due_at=hel("2020-04-30 16:15"), days=3, escalated=False)
+    assert subject == "Muistutus: Liite Bcc: x@y.example – määräaika 30.4.2020 klo 16.15 (Suomen aikaa)"
+    assert body.startswith(f'Hakemukselta "{app.title}" (lappi-fsc-2020) odotetaan: Liite\nBcc: x@y.example.\n')

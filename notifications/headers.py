@@ -1,0 +1,23 @@
+"""What may go into a message header: one line of text, and exactly one address per recipient."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# A local part and a domain of word characters and the few marks addresses use; nothing that
+# separates addresses (comma, semicolon, space, angle brackets, quotes, colon) can appear in one.
+_ADDRESS = re.compile(r"[\w!#$%&'*+/=?^`{|}~.-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def one_line(text: str) -> str:
+    """`text` as one header line: every control character or line break a space, runs of whitespace one space."""
+    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
+    return " ".join(kept.split())
+
+
+def single_address(text: str) -> str:
+    """`text` if it is exactly one e-mail address; ValueError otherwise, so nothing is sent to any part of it."""
+    if len(text) > 254 or not _ADDRESS.fullmatch(text):
+        raise ValueError(f"{text!r} is not exactly one e-mail address; the message is sent to no address")
+    return text

@@ -278,7 +278,7 @@ def decide(
 
 def _not_planned(report: SweepReport) -> list[str]:
     """Applications whose reminders could not be planned: each named, every other application's went ahead."""
-    return [f"reminders of {p.application_id} ({p.deadline_key}) not planned: {p.error}" for p in report.problems]
+    return [f"not planned: {p.application_id} ({p.deadline_key}): {p.error}" for p in report.problems]
 
 
 @app.command()

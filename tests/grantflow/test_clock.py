@@ -65,13 +65,16 @@ def test_remind_now_is_refused_on_a_system_clock_database(system_clock: Engine, 
 
 
 def _stated_instant_options() -> list[tuple[str, str]]:
-    """Every command's datetime option but a decision's decided_at, which is data about the decision, not the step's instant."""
+    """Every command's instant option but a decision's decided_at, which is data about the decision, not the step's instant."""
+    from typer.main import get_command
+
+    from grantflow.cli import INSTANT_HELP
+
     found = []
-    for command in app.registered_commands:
-        assert command.callback is not None
-        for name, parameter in inspect.signature(command.callback).parameters.items():
-            if "datetime" in str(parameter.annotation) and name != "decided_at":
-                found.append((command.name or command.callback.__name__, name))
+    for name, command in get_command(app).commands.items():  # type: ignore[attr-defined]
+        for parameter in getattr(command, "params", []):
+            if INSTANT_HELP in (getattr(parameter, "help", None) or "") and parameter.name != "decided_at":
+                found.append((name, parameter.name))
     return found
 
 

@@ -32,6 +32,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     if current is not None and not is_known(current):
         raise RuleViolation("database", f"is at revision {current}, which this grantflow does not know (its newest is {head_revision()}): "
                                         "it was migrated by a newer grantflow; use that one", record="schema")
+    if revision != "head" and not is_known(revision):
+        known = sorted(script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions())
+        raise RuleViolation("revision", f"{revision!r} is not a revision of this grantflow; give head or one of {', '.join(known)}", record="schema")
     if revision == "head" and current == head_revision():
         return  # every command upgrades first: one already at head takes no write lock
     config = alembic_config(engine)

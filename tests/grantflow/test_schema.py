@@ -124,10 +124,13 @@ def test_a_full_disk_during_the_first_migration_leaves_an_empty_database_that_up
     assert current_revision(engine) == head_revision()
 
 
-def test_db_upgrade_to_an_unknown_revision_is_refused_in_one_line(engine: Engine) -> None:
-    result = CliRunner().invoke(app, ["db", "upgrade", "nonsense"])
+@pytest.mark.parametrize("revision", ["nonsense", "", "+1", "base", "heads", "0003:0004"])
+def test_db_upgrade_to_anything_but_head_or_a_known_revision_is_refused_in_one_line(engine: Engine, revision: str) -> None:
+    result = CliRunner().invoke(app, ["db", "upgrade", revision])
     assert result.exit_code == 1
-    assert result.output.strip().splitlines() == ["error: schema: revision: Can't locate revision identified by 'nonsense'"]
+    assert result.output.strip().splitlines() == [
+        f"error: schema: revision: {revision!r} is not a revision of this grantflow; give head or one of 0001, 0002, 0003, 0004, 0005, 0006, 0007"
+    ]
 
 
 @pytest.mark.sqlite_only  # the folder of a SQLite file

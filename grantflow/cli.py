@@ -329,12 +329,14 @@ def remind(
 @_reported
 def serve(
     home: Annotated[Path, typer.Option(help="The Prefect server's own state (database, logs, the API's auth string)")] = Path(".grantflow/prefect-server"),
-    port: Annotated[int, typer.Option(help="The Prefect server's port on 127.0.0.1")] = 4200,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="The Prefect server's port on 127.0.0.1")] = 4200,
 ) -> None:
     """Run a Prefect server on 127.0.0.1 with every deployment, a worker and the event relay; Ctrl-C stops all."""
+    from grantflow.folders import state_folder
     from grantflow.prefect_server import ServerNotReady, port_in_use
     from grantflow.serve import serve as serve_all
 
+    home = state_folder(home, field="--home")
     if port_in_use(port):
         raise _fail(ValueError(f"--port: {port} is already in use on 127.0.0.1; choose another"))
     open_database(get_settings().database())
@@ -352,10 +354,11 @@ def demo(
 ) -> None:
     """The seed lifecycle on a fresh SQLite database, with e-mail delivered to a local SMTP server."""
     from grantflow.demo import make_replay_database, prepare_environment, run_timeline
+    from grantflow.folders import state_folder
     from grantflow.mailsink import MailSink
 
     started = time.monotonic()
-    state_dir.mkdir(parents=True, exist_ok=True)
+    state_folder(state_dir, field="--state-dir")
     prepare_environment(state_dir)
     _tether_temporary_server()
     database = state_dir / "grantflow.db"

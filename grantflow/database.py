@@ -7,8 +7,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import make_url
 
-from domain.errors import RuleViolation
 from domain.store import make_engine
+from grantflow.folders import state_folder
 from grantflow.schema import upgrade
 
 
@@ -23,9 +23,5 @@ def database_engine(url: str) -> Engine:
     """An engine on `url` as it is, a SQLite file's folder made if missing."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        folder = Path(parsed.database).parent  # type: ignore[arg-type]
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise RuleViolation("GRANTFLOW_DATABASE_URL", f"the folder {folder} cannot be created: {exc.strerror}", record="settings") from None
+        state_folder(Path(parsed.database).parent, field="GRANTFLOW_DATABASE_URL", record="settings")  # type: ignore[arg-type]
     return make_engine(url)

@@ -22,7 +22,7 @@ from grantflow.prefect_server import PrefectServer
 from grantflow.scenario import SEED
 
 # Commands that run until stopped or build their own state are driven by tests of their own
-# (tests/grantflow/test_serve.py, test_demo.py), with their bad options below.
+# (test_serve.py, test_demo.py), their bad options by test_folders.py, which fuzzes the folder rule they share.
 LONG_RUNNING = {("serve",), ("demo",)}
 SEED_APPLICATIONS = ["soite-ru-2020", "soite-fsc-2020", "lappi-fsc-2020", "lappi-ru-2020", "ot-2020", "esimerkki-ru-2020"]
 SEED_ORGANISATIONS = ["soite", "lappi", "ppshp", "esimerkki", "stm"]

@@ -8,13 +8,13 @@ from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
 
+from domain.addresses import address_problem
 from domain.calendar import helsinki_instant
 from domain.errors import RuleViolation
-from domain.limits import ACTOR_LENGTH, EMAIL_LENGTH, EMAIL_LOCAL_LENGTH, FIRST_YEAR, ID_LENGTH, LAST_YEAR, NAME_LENGTH, SHORT_NAME_LENGTH, TEXT_LENGTH
+from domain.limits import ACTOR_LENGTH, FIRST_YEAR, ID_LENGTH, LAST_YEAR, NAME_LENGTH, SHORT_NAME_LENGTH, TEXT_LENGTH
 from domain.model import DutyPhase, Language, OrganisationKind
 from domain.money import Euros
 from domain.reminders import ReminderPolicy
-
 
 # Every control character, line and paragraph separators, and lone surrogates (which no database can
 # store): none belongs in one line of text, and a line break in a name or title would become a new
@@ -52,26 +52,11 @@ def _slug(value: object) -> object:
     return value
 
 
-# One address, nothing an SMTP library or Apprise could read as several or route elsewhere: dot-separated
-# words of letters, digits, _ and - with at most one +tag (no spaces, commas, semicolons, quotes, angle
-# brackets, % or !), and a domain of at most 11 letter-digit-hyphen labels ending in a top-level domain of
-# letters, as Apprise reads one. An internationalised domain is written in its xn-- form.
-_WORDS = r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*"
-_EMAIL = re.compile(
-    rf"(?P<local>{_WORDS}(?:\+{_WORDS})?)@(?P<domain>(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.){{1,10}}[a-z]{{2,63}})",
-    re.ASCII | re.IGNORECASE,
-)
-
-
 def _email(value: object) -> object:
     if not isinstance(value, str):
         return value
-    found = _EMAIL.fullmatch(value)
-    if found is None:
-        raise ValueError("must be one e-mail address such as name@example.fi: letters, digits and . _ - before the @ (and one +tag "
-                         "at most), no spaces, commas, semicolons, quotes or angle brackets")
-    if len(value) > EMAIL_LENGTH or len(found.group("local")) > EMAIL_LOCAL_LENGTH:
-        raise ValueError(f"must be at most {EMAIL_LENGTH} characters, at most {EMAIL_LOCAL_LENGTH} of them before the @")
+    if (problem := address_problem(value)) is not None:
+        raise ValueError(problem)
     return value.lower()
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-# A local part and a domain of word characters and the few marks addresses use; nothing that
-# separates addresses (comma, semicolon, space, angle brackets, quotes, colon) can appear in one.
-_ADDRESS = re.compile(r"[\w!#$%&'*+/=?^`{|}~.-]+@[\w-]+(?:\.[\w-]+)+")
+from domain.addresses import address_problem
 
 
 def one_line(text: str) -> str:
@@ -18,6 +15,6 @@ def one_line(text: str) -> str:
 
 def single_address(text: str) -> str:
     """`text` if it is exactly one e-mail address; ValueError otherwise, so nothing is sent to any part of it."""
-    if len(text) > 254 or not _ADDRESS.fullmatch(text):
+    if address_problem(text) is not None:
         raise ValueError(f"{text!r} is not exactly one e-mail address; the message is sent to no address")
     return text

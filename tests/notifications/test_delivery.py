@@ -132,7 +132,8 @@ def test_when_marks_cannot_be_written_nothing_more_is_sent_and_what_went_out_unm
     marked = {key for key, row in rows.items() if row.status == DeliveryStatus.SENT}
     out_unmarked = {key for key in rows if stable_message_id(key) in arrived} - marked
     assert report.halted and ("full" in report.halted or "No space" in report.halted)
-    assert len(marked) == 20
+    # Marks are written a cycle's finished sends at a time: the cycle that crosses the limit is refused whole.
+    assert 20 - policy.concurrency < len(marked) <= 20
     # After the first refused write, only the sends already under way finish: at most one per sender.
     assert len(out_unmarked) <= 2 * policy.concurrency
     assert out_unmarked <= set(report.in_doubt)

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test clean
+.PHONY: demo test lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,9 +14,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/grantflow demo
 
+# Lint and type-check before any test runs.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
 # The suite runs on SQLite, then on PostgreSQL (GRANTFLOW_TEST_POSTGRES_URL, default the local
 # server's `test` database); GRANTFLOW_TEST_POSTGRES_URL=none says there is no PostgreSQL here.
-test: $(STAMP)
+test: $(STAMP) lint
 	$(VENV)/bin/pytest
 	@if [ "$${GRANTFLOW_TEST_POSTGRES_URL:-}" = "none" ]; then \
 		echo "PostgreSQL pass skipped: GRANTFLOW_TEST_POSTGRES_URL=none"; \

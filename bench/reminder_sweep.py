@@ -162,7 +162,8 @@ def main() -> None:
         try:
             started = time.perf_counter()
             populate(url, args.deadlines, args.due)
-            print(f"{args.deadlines} open deadlines, {args.due} due a reminder ({make_url(url).get_backend_name()}); built in {time.perf_counter() - started:.0f} s")
+            backend = make_url(url).get_backend_name()
+            print(f"{args.deadlines} open deadlines, {args.due} due a reminder ({backend}); built in {time.perf_counter() - started:.0f} s")
             seconds, found = selection_seconds(url)
             print(f"due-row selection: {seconds:.3f} s for {found} deadlines in the window (goal < 2 s)")
             concurrency = int(os.environ.get("GRANTFLOW_DELIVERY_CONCURRENCY", "8"))

@@ -47,4 +47,4 @@ def unconfirmed_startups(session: Session, now: datetime, days: int) -> list[Ale
         .order_by(col(Application.id))
     )
     return [Alert(kind=AlertKind.UNCONFIRMED_STARTUP, application_id=app_id, since=granted, days=(now - granted).days)
-            for app_id, granted in session.exec(query)]
+            for app_id, granted in session.exec(query) if granted is not None]

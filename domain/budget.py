@@ -43,7 +43,9 @@ def application_budget_problems(
         _parts_sum_to("sub_areas.requested", [s.requested_cents for s in sub_areas], app.requested_cents, "requested state share", problem)
         for sub in sub_areas:
             if sub.requested_cents > sub.total_cost_cents:
-                problem(f"sub_areas[{sub.number}].requested", f"{format_money(sub.requested_cents)} exceeds its total cost {format_money(sub.total_cost_cents)}")
+                problem(
+                    f"sub_areas[{sub.number}].requested", f"{format_money(sub.requested_cents)} exceeds its total cost {format_money(sub.total_cost_cents)}"
+                )
     if participants:
         # The lead is listed only where it takes a share of its own; it administers the project either way.
         _parts_sum_to("participants.requested", [p.requested_cents for p in participants], app.requested_cents, "requested state share", problem)

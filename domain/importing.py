@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
@@ -34,6 +35,12 @@ from domain.money import to_cents
 from domain.store import unit_of_work
 
 _CHUNK = 1000
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
 # Called as (phase, done, total) while a large import is checked and stored.
 Progress = Callable[[str, int, int], None]
 
@@ -42,7 +49,7 @@ def _silent(phase: str, done: int, total: int) -> None:
     pass
 
 
-def _bulk_insert(session: Session, table: type[SQLModel], rows: list[SQLModel], report: Progress) -> None:
+def _bulk_insert(session: Session, table: type[SQLModel], rows: Sequence[SQLModel], report: Progress) -> None:
     for start in range(0, len(rows), 5 * _CHUNK):
         chunk = rows[start : start + 5 * _CHUNK]
         session.execute(insert(table), [row.model_dump(exclude_none=True) for row in chunk])
@@ -140,12 +147,13 @@ def _duplicates(ids: Iterable[str]) -> list[str]:
 
 def _plan_reference_data(session: Session, scenario: ScenarioInput, plan: _Plan) -> None:
     problem = plan.problems.append
-    for section, records, table in (
+    sections: tuple[tuple[str, Sequence[_Identified], type[SQLModel]], ...] = (
         ("programmes", scenario.programmes, Programme),
         ("organisations", scenario.organisations, Organisation),
         ("calls", scenario.calls, Call),
         ("applications", scenario.applications, Application),
-    ):
+    )
+    for section, records, table in sections:
         for dup in _duplicates(r.id for r in records):
             problem(RuleViolation("id", f"{dup!r} appears more than once in the file", record=section))
         existing = _existing_ids(session, table, [r.id for r in records])
@@ -161,8 +169,8 @@ def _plan_reference_data(session: Session, scenario: ScenarioInput, plan: _Plan)
             if c.email in plan.contacts or _existing_contact(session, c.email) is not None:
                 problem(RuleViolation("contacts.email", f"{c.email} is already a contact", record=f"organisations[{index}] {o.id}"))
             plan.contacts[c.email] = Contact(organisation_id=o.id, role=c.role, email=c.email, language=c.language, channels=list(c.channels))
-    for index, c in enumerate(scenario.calls):
-        _plan_call(session, c, f"calls[{index}] {c.id}", plan)
+    for index, call in enumerate(scenario.calls):
+        _plan_call(session, call, f"calls[{index}] {call.id}", plan)
 
 
 def _existing_ids(session: Session, table: type[SQLModel], ids: list[str]) -> set[str]:
@@ -178,7 +186,7 @@ def _existing_contact(session: Session, email: str) -> Contact | None:
     return session.exec(select(Contact).where(Contact.email == email)).first()
 
 
-def _known(session: Session, plan_rows: dict[str, object], table: type, key: str) -> bool:
+def _known(session: Session, plan_rows: Mapping[str, object], table: type[SQLModel], key: str) -> bool:
     return key in plan_rows or session.get(table, key) is not None
 
 
@@ -267,8 +275,8 @@ def _plan_application(session: Session, a: ApplicationInput, record: str, plan: 
         if share is None and call.id not in plan.calls:
             existing = session.get(CalculatedShare, (call.id, a.applicant))
             share = existing.amount_cents if existing else None
-        for p in application_budget_problems(app, call, sub_areas, participants, share):
-            problem(RuleViolation(p.field, p.rule, record=record))
+        for violation in application_budget_problems(app, call, sub_areas, participants, share):
+            problem(RuleViolation(violation.field, violation.rule, record=record))
 
 
 def _check_decisions(session: Session, scenario: ScenarioInput, plan: _Plan) -> None:

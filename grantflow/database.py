@@ -23,5 +23,5 @@ def database_engine(url: str) -> Engine:
     """An engine on `url` as it is, a SQLite file's folder made if missing."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        state_folder(Path(parsed.database).parent, field="GRANTFLOW_DATABASE_URL", record="settings")  # type: ignore[arg-type]
+        state_folder(Path(parsed.database).parent, field="GRANTFLOW_DATABASE_URL", record="settings")
     return make_engine(url)

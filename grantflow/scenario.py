@@ -23,7 +23,7 @@ _INT, _FLOAT, _TIMESTAMP = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "
 _NUMBER = "tag:grantflow.fi,2026:number"
 
 
-class ScenarioLoader(_BASE):  # type: ignore[misc]
+class ScenarioLoader(_BASE):
     """YAML's safe loader (in C where available) that reads numbers and dates only as the format states them.
 
     YAML 1.1 would read `0x10000`, `0o17`, `017`, `1_000` and `1:30` as integers and `2026-02-30` as a
@@ -52,7 +52,7 @@ class ScenarioLoader(_BASE):  # type: ignore[misc]
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[Hashable, Any]:
         if not isinstance(node, yaml.MappingNode):
-            return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+            return super().construct_mapping(node, deep=deep)
         stated = {id(key_node) for key_node, _ in node.value}
         self.flatten_mapping(node)  # merged (<<) keys come first; a key stated in the mapping itself overrides them
         mapping: dict[Hashable, Any] = {}

@@ -135,7 +135,7 @@ def resolve_secret(secret: SecretStr) -> str:
     from prefect.blocks.system import Secret  # only deployments that keep secrets in blocks pay for the import
 
     # Always the blocking form: steps run in threads copied from an async flow's context.
-    return str(Secret.load(value.removeprefix(BLOCK_PREFIX), _sync=True).get())  # type: ignore[call-arg]
+    return str(Secret.load(value.removeprefix(BLOCK_PREFIX), _sync=True).get())  # type: ignore[call-arg,union-attr]
 
 
 def get_settings() -> Settings:

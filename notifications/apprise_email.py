@@ -58,6 +58,6 @@ _watched_smtplib.__dict__.update(vars(smtplib))
 _watched_smtplib.SMTP = WatchedSMTP  # type: ignore[attr-defined]
 _watched_smtplib.SMTP_SSL = WatchedSMTP_SSL  # type: ignore[attr-defined]
 
-email_base.make_msgid = _message_id  # type: ignore[assignment]
-email_base.convert_between = _convert  # type: ignore[assignment]
-email_smtp.smtplib = _watched_smtplib  # type: ignore[attr-defined]
+email_base.make_msgid = _message_id
+email_base.convert_between = _convert
+email_smtp.smtplib = _watched_smtplib

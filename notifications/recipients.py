@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel
@@ -110,7 +111,7 @@ class ReminderAudience:
         return contacts + [c for organisation_id in self._participants[app.id] for c in self._of(organisation_id)]
 
 
-def targets(contacts: list[Contact | None]) -> list[Target]:
+def targets(contacts: Sequence[Contact | None]) -> list[Target]:
     """Each contact's e-mail and tagged channels, once each; a shared tag speaks the first contact's language."""
     return party_targets([(contact, None) for contact in contacts])
 

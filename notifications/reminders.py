@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -86,7 +87,7 @@ def plan_reminders(session: Session, now: datetime) -> ReminderPlan:
 
 
 def _messages(
-    deadline: Deadline, slot: str, planned_at: datetime, app: Application, recipients: list[Contact | None], now: datetime, escalated: bool
+    deadline: Deadline, slot: str, planned_at: datetime, app: Application, recipients: Sequence[Contact | None], now: datetime, escalated: bool
 ) -> list[OutgoingMessage]:
     days = (deadline.due_at.astimezone(HELSINKI).date() - now.astimezone(HELSINKI).date()).days
     out: list[OutgoingMessage] = []

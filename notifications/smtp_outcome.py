@@ -62,7 +62,7 @@ class _PhaseWatch:
     def data(self, msg: Any) -> tuple[int, bytes]:
         self._data_phase = "command"
         try:
-            return super().data(msg)  # type: ignore[misc,no-any-return]
+            return super().data(msg)  # type: ignore[misc]
         except BaseException:
             if self._data_phase == "handed":
                 self.unanswered = True

@@ -1,5 +1,8 @@
 from datetime import UTC, datetime
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from domain.budget import allocation_problems, application_budget_problems, decision_outcome
 from domain.model import Application, Call, Outcome, Participant, SubArea
 
@@ -61,8 +64,6 @@ def test_outcome_follows_from_requested_and_granted() -> None:
     assert decision_outcome(100, 0) == Outcome.REJECTED
 
 
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 @given(st.lists(st.tuples(st.integers(0, 10**11), st.integers(0, 10**11)), min_size=1, max_size=8))

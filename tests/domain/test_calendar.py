@@ -1,6 +1,8 @@
 from datetime import date, datetime, time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.calendar import (
     act_time_day,
@@ -64,8 +66,6 @@ def test_a_moved_deadline_keeps_its_time_of_day_across_a_dst_change() -> None:
     assert moved.utcoffset().total_seconds() == 3 * 3600  # type: ignore[union-attr]
 
 
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31)))

@@ -96,7 +96,9 @@ def test_anything_but_one_plain_address_is_refused(address: str) -> None:
 
 
 address_text = st.text(alphabet=string.ascii_letters + string.digits + " ,;:<>\"'()[]\\@.%!+-_=/?#&|~{}`*$^\t\r\nä", max_size=40)
-plain_addresses = st.from_regex(r"[a-z0-9_-]{1,10}(\.[a-z0-9_-]{1,10}){0,2}(\+[a-z0-9_.-]{1,5})?@([a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?\.){1,3}[a-z]{2,6}", fullmatch=True)
+plain_addresses = st.from_regex(
+    r"[a-z0-9_-]{1,10}(\.[a-z0-9_-]{1,10}){0,2}(\+[a-z0-9_.-]{1,5})?@([a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?\.){1,3}[a-z]{2,6}", fullmatch=True
+)
 
 
 @given(st.one_of(address_text, plain_addresses, plain_addresses.map(str.upper), st.text(max_size=30)))

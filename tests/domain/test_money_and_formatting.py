@@ -1,12 +1,19 @@
-from datetime import date
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from domain.formatting import format_date, format_instant, format_money
-from domain.model import Language
+from domain.calendar import HELSINKI
+from domain.decision import decision_problems
+from domain.formatting import format_date, format_instant, format_instants, format_money
+from domain.inputs import DecisionInput
+from domain.model import Application, Call, Language, Programme
 from domain.money import Euros, to_cents
+from domain.submission import lateness_problem
 from tests.helpers import hel
 
 euros = TypeAdapter(Euros)
@@ -42,18 +49,6 @@ def test_decimal_euros_become_exact_cents() -> None:
 
 
 # Instants compared in one message: what a reader sees must never contradict the comparison.
-import re
-from datetime import UTC, datetime, timedelta, timezone
-
-from hypothesis import given
-from hypothesis import strategies as st
-
-from domain.calendar import HELSINKI
-from domain.decision import decision_problems
-from domain.formatting import format_instants
-from domain.inputs import DecisionInput
-from domain.model import Application, Call, Programme
-from domain.submission import lateness_problem
 
 _SHOWN = re.compile(
     r"(\d+)\.(\d+)\.(\d{4}) (?:klo|kl\.) (\d\d)\.(\d\d)(?:\.(\d\d)(?:,(\d+))?)? \((?:Suomen aikaa|finsk tid|UTC\+(\d))\)"

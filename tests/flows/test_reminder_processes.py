@@ -65,7 +65,9 @@ def received(sink: MailSink) -> Counter[str]:
 def test_two_sweeps_running_at_once_send_each_reminder_once(many_due: Engine, database_url: str, prefect_server: PrefectServer) -> None:
     with MailSink(delay=0.05) as sink:
         env = sweep_env(database_url, sink, prefect_server)
-        sweeps = [subprocess.Popen([GRANTFLOW, "remind", "--now", SWEEP_AT], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+        sweeps = [
+            subprocess.Popen([GRANTFLOW, "remind", "--now", SWEEP_AT], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)
+        ]
         outputs = [p.communicate(timeout=300)[0] for p in sweeps]
         time.sleep(0.5)
     assert all(p.returncode == 0 for p in sweeps), outputs

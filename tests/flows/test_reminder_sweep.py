@@ -134,7 +134,12 @@ def test_the_sweep_artifact_shows_rows_needing_an_operator_first_and_caps_the_re
         return SweepRow(key=f"k{n}", recipient="r", application="a", slot="7d", due="", subject="s", outcome=outcome)
 
     table = artifact_table([row(n, "sent") for n in range(5)] + [row(5, "FAILED, needs an operator: refused")], limit=3)
-    assert [line["outcome"] for line in table] == ["FAILED, needs an operator: refused", "sent", "sent", "3 more rows not shown; every message is in the outbox table"]
+    assert [line["outcome"] for line in table] == [
+        "FAILED, needs an operator: refused",
+        "sent",
+        "sent",
+        "3 more rows not shown; every message is in the outbox table",
+    ]
 
 
 LONG_ORGANISATION, LONG_CALL, LONG_APPLICATION = "o" * 64, "c" * 64, "a" * 64

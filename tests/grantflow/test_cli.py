@@ -122,7 +122,8 @@ def test_a_sqlite_folder_that_cannot_be_made_is_refused_naming_the_setting(tmp_p
     monkeypatch.setenv("GRANTFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'file' / 'data' / 'grantflow.db'}")
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 1
-    assert result.output.strip().splitlines() == [f"error: settings: GRANTFLOW_DATABASE_URL: the folder {tmp_path / 'file' / 'data'} cannot be created: Not a directory"]
+    folder = tmp_path / "file" / "data"
+    assert result.output.strip().splitlines() == [f"error: settings: GRANTFLOW_DATABASE_URL: the folder {folder} cannot be created: Not a directory"]
 
 
 def test_a_database_migrated_by_a_newer_grantflow_is_refused_and_db_current_says_so(engine: Engine) -> None:

@@ -1,6 +1,5 @@
 """The commands answer to the database's clock: a stated instant is refused on the system clock, with nothing stored."""
 
-import inspect
 from datetime import UTC, datetime, timedelta
 
 import pytest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
@@ -11,7 +12,7 @@ from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from domain import repository as repo
 from domain.clock import system_now
@@ -26,18 +27,21 @@ from grantflow.decide import OUTCOME, validated
 # An officer has two weeks to fill in the form before the run gives up and fails.
 FORM_TIMEOUT = 14 * 24 * 3600
 MAX_FORMS = 50
+# An amount as the officer types it (`2 680 000,50`) or a number from the API: kept as given, and read by DecisionInput's
+# Euros (parse_euros) so that the form takes the same forms as files and options and refuses the rest naming the field.
+EurosEntry = Annotated[str | Decimal, WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}]})]
 
 
 class LineForm(BaseModel):
     sub_area: int = Field(description="The sub-area's number in the application")
-    granted: Decimal = Field(description="Euros granted for it")
+    granted: EurosEntry = Field(description="Euros granted for it, e.g. 580000, 580000,50 or 580 000,50")
 
 
 class DecisionForm(RunInput):
     """The decision as the officer types it; amounts in euros."""
 
     decided_by: str = Field(description="Your name: the decision is recorded as made by you")
-    granted: Decimal = Field(description="The granted total in euros (0 rejects the application)")
+    granted: EurosEntry = Field(description="The granted total in euros, e.g. 2680000 or 2 680 000,50 (0 rejects the application)")
     lines: list[LineForm] = Field(default=[], description="A partial grant's split per sub-area")
     justification: str = Field(description="The written justification")
     period_start: date | None = Field(default=None, description="First day of the grant period")

@@ -9,18 +9,10 @@ from pydantic import ValidationError
 
 from domain.errors import Problem, ValidationFailed
 from domain.inputs import DecisionInput
-from domain.money import PLAIN_DECIMAL, PLAIN_DECIMAL_RULE
+from domain.money import parse_euros
 from grantflow.scenario import problem_of
 
 OUTCOME = "nothing was recorded"
-
-
-def euros(text: str) -> Decimal:
-    """`2680000`, `2 680 000`, `2680000.50` or `2 680 000,50`: a number of euros, never guessed beyond that."""
-    cleaned = text.replace("\u00a0", "").replace(" ", "").replace(",", ".").removesuffix("€")
-    if not PLAIN_DECIMAL.fullmatch(cleaned):
-        raise ValueError(f"{text!r} is not an amount of euros: {PLAIN_DECIMAL_RULE.removeprefix('must be ')}")
-    return Decimal(cleaned)
 
 
 def _pairs(option: str, items: list[str], problems: list[Problem]) -> list[tuple[str, Decimal]]:
@@ -30,7 +22,7 @@ def _pairs(option: str, items: list[str], problems: list[Problem]) -> list[tuple
         try:
             if not sep or not key.strip():
                 raise ValueError(f"{item!r} must be KEY=AMOUNT, e.g. 1=450000")
-            pairs.append((key.strip(), euros(amount)))
+            pairs.append((key.strip(), parse_euros(amount)))
         except ValueError as exc:
             problems.append(Problem(f"{option}[{index}]", str(exc)))
     return pairs
@@ -79,7 +71,7 @@ def decision_from_options(
         total = Decimal(0)
     elif granted is not None:
         try:
-            total = euros(granted)
+            total = parse_euros(granted)
         except ValueError as exc:
             problems.append(Problem("--granted", str(exc)))
     elif parsed_lines:

@@ -63,7 +63,7 @@ def test_a_may_document_due_on_a_sunday_moves_to_monday(session: Session) -> Non
 
 
 def bad_amount(data: dict) -> None:  # type: ignore[type-arg]
-    data["applications"][3]["requested"] = "3 679 149"
+    data["applications"][3]["requested"] = "3,679,149"
 
 
 def bad_line(data: dict) -> None:  # type: ignore[type-arg]
@@ -78,7 +78,7 @@ def bad_deadline(data: dict) -> None:  # type: ignore[type-arg]
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (bad_amount, "applications[3] soite-ru-2020: requested: must be a number of euros, not text"),
+        (bad_amount, "applications[3] soite-ru-2020: requested: must group thousands with spaces, not commas or dots"),
         (bad_line, "decisions[1] soite-ru-2020: lines[1].granted: 900 000 € exceeds the requested 800 000 €"),
         (bad_deadline, "calls[1] ru-2020: deadline: 29.03.2026 03:30 does not exist in Helsinki"),
     ],

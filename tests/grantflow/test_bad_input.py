@@ -114,7 +114,7 @@ def test_a_malformed_scenario_is_refused_with_a_clear_message_or_imported_whole(
         (b"calls: [{id: x, programme: p, name: X, deadline: 2020-04-30T16:15:00, state_share_percent: 80, appropriation: 10000000000000000}]",
          "appropriation: must be at most"),
         (b"calls: [{id: x, programme: p, name: X, deadline: 2020-04-30T16:15:00, state_share_percent: 80, appropriation: 1.0e+40}]",
-         "appropriation: must be a plain decimal number of euros"),
+         "appropriation: must not have an exponent (got '1.0e+40')"),
     ],
 )
 def test_the_command_refuses_a_bad_file_without_a_traceback(engine: Engine, tmp_path: Path, content: bytes, message: str) -> None:

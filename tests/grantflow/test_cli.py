@@ -46,7 +46,7 @@ def test_a_bad_file_is_refused_with_a_clear_message_and_no_traceback(engine: Eng
     bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     result = runner.invoke(app, ["import", str(bad)])
     assert result.exit_code == 1
-    assert "applications[2] soite-fsc-2020: requested: must be a number of euros, not text" in result.output
+    assert "applications[2] soite-fsc-2020: requested: must be an amount of euros (got 'paljon')" in result.output
     assert "Traceback" not in result.output
     assert applications(engine) == 0
 

@@ -54,9 +54,26 @@ def test_an_invalid_decision_is_refused_naming_the_rule_and_nothing_is_stored(un
 def test_malformed_options_are_each_named(undecided: Engine) -> None:
     result = runner.invoke(app, ["decide", "soite-ru-2020", "--line", "1:580000", "--granted", "paljon", "--period", "2020", "--justification", "x"])
     assert result.exit_code == 1
-    for expected in ("--line[0]: '1:580000' must be KEY=AMOUNT", "--granted: 'paljon' is not an amount of euros", "--period: '2020' must be START..END"):
+    for expected in ("--line[0]: '1:580000' must be KEY=AMOUNT", "--granted: must be an amount of euros (got 'paljon')", "--period: '2020' must be START..END"):
         assert expected in result.output
     assert stored(undecided) == ([], [])
+
+
+def test_amounts_that_are_not_written_forms_are_refused_naming_the_option_and_rule(undecided: Engine) -> None:
+    args = ["decide", "soite-ru-2020", "--granted", "1,5e3", "--line", "1=1,000.50", "--line", "2=95 00", "--share", "soite=-5", "--justification", "x"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    for expected in ("--granted: must not have an exponent (got '1,5e3')", "--line[0]: must group thousands with spaces, not commas or dots (got '1,000.50')",
+                     "--line[1]: must group digits in threes", "--share[0]: must not be negative (got '-5')"):
+        assert expected in result.output, result.output
+    assert stored(undecided) == ([], [])
+
+
+def test_amounts_in_the_written_forms_are_read_exactly(undecided: Engine) -> None:
+    args = [{"1=580000": "1=580 000,00 €", "3=1150000": "3=1150000.00"}.get(arg, arg) for arg in RU] + ["--granted", "2\u00a0680\u00a0000 €"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert stored(undecided)[0][0].granted_cents == 268_000_000
 
 
 def test_a_second_decision_on_the_same_application_is_refused(undecided: Engine) -> None:

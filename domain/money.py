@@ -107,3 +107,8 @@ def to_cents(euros: Decimal) -> int:
 
 def to_euros(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(CENT)
+
+
+def euros_text(cents: int) -> str:
+    """Euros with two decimals and nothing else (`2680000.00`): what other programs read, in JSON and CSV."""
+    return str(to_euros(cents))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 from sqlmodel import Session, col, func, select
 
-from domain.model import Application, Call, Decision, DomainEvent, Organisation, Outcome, Stage
+from domain.model import Application, Call, ClockMode, Decision, DomainEvent, Organisation, Outcome, Stage
+from domain.money import euros_text
 
 
 class ApplicationStatus(BaseModel):
@@ -19,12 +20,36 @@ class ApplicationStatus(BaseModel):
     outcome: Outcome | None
     stage: Stage
 
+    # Amounts are also given in euros with two decimals, for readers that take neither cents nor binary floats.
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def requested(self) -> str:
+        return euros_text(self.requested_cents)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def granted(self) -> str | None:
+        return euros_text(self.granted_cents) if self.granted_cents is not None else None
+
 
 class CallStatus(BaseModel):
     id: str
     name: str
     deadline_at: datetime
     applications: list[ApplicationStatus]
+
+
+class ClockStatus(BaseModel):
+    mode: ClockMode
+    says: str
+
+
+class StatusReport(BaseModel):
+    """What `grantflow status` shows: the clock, every call's applications, the events not yet relayed."""
+
+    clock: ClockStatus
+    calls: list[CallStatus]
+    unrelayed_events: int
 
 
 def call_statuses(session: Session) -> list[CallStatus]:

@@ -37,9 +37,10 @@ from domain.importing import ImportSummary, import_into
 from domain.inputs import Instant, Slug, parse_option
 from domain.model import ClockMode
 from domain.redaction import redact
-from domain.status import call_statuses, unrelayed_events
+from domain.status import ClockStatus, StatusReport, call_statuses, unrelayed_events
 from domain.store import unit_of_work
 from grantflow.database import open_database
+from grantflow.output import print_json, print_table
 from grantflow.report import call_table, mail_table, sweep_table
 from grantflow.scenario import SEED, read_scenario
 from grantflow.settings import get_settings
@@ -201,17 +202,23 @@ def db_clock(
 
 @app.command()
 @_reported
-def status() -> None:
-    """Every call's applications: applicant, requested, granted, stage."""
+def status(as_json: Annotated[bool, typer.Option("--json", help="One JSON document instead of the tables")] = False) -> None:
+    """Every call's applications: title, applicant, requested, granted, stage."""
+    from domain.clock import clock_mode
+
     engine = open_database(get_settings().database())
     with unit_of_work(engine) as session:
         calls = call_statuses(session)
         waiting = unrelayed_events(session)
+        mode = clock_mode(session)
+    if as_json:
+        print_json(StatusReport(clock=ClockStatus(mode=mode, says=CLOCK_SAYS[mode]), calls=calls, unrelayed_events=waiting))
+        return
     console.print(_clock_line(engine).replace("clock:", "Clock:", 1), highlight=False)
     if not calls:
         console.print("No calls yet: import a scenario with `grantflow import FILE`.")
     for call in calls:
-        console.print(call_table(call))
+        print_table(console, call_table(call))
     if waiting:
         console.print(f"{waiting} domain event(s) not yet relayed to Prefect: `grantflow serve` (or the relay deployment) sends them.")
 
@@ -380,7 +387,7 @@ def demo(
         calls = call_statuses(session)
     console.print()
     for call in calls:
-        console.print(call_table(call))
+        print_table(console, call_table(call))
     console.print(mail_table(mails))
     for mail in mails:
         if mail.subject.startswith(("Valtionavustus myönnetty osittain", "Statsunderstöd beviljat delvis")):

@@ -27,6 +27,7 @@ STAGE_STYLES = {
 def call_table(call: CallStatus) -> Table:
     table = Table(title=f"{call.name} ({call.id}) · haku päättyi {format_instant(call.deadline_at)}", title_justify="left")
     table.add_column("application", no_wrap=True)
+    table.add_column("title")
     table.add_column("applicant")
     table.add_column("requested", justify="right", no_wrap=True)
     table.add_column("granted", justify="right", no_wrap=True)
@@ -38,6 +39,7 @@ def call_table(call: CallStatus) -> Table:
         stage = app.stage.value.replace("_", " ")
         table.add_row(
             app.id,
+            app.title,
             app.applicant,
             format_money(app.requested_cents),
             granted,

@@ -166,6 +166,24 @@ def granted_shares(decision: Decision, participants: list[Participant], shares: 
     return {p.organisation_id: None for p in participants}
 
 
+def granted_lines(decision: Decision, sub_areas: list[SubArea], lines: list[DecisionLine]) -> dict[int, int | None]:
+    """Each sub-area's grant by its number, by the rule of granted_shares: as the decision splits it; a full grant
+    gives each its request, a rejection nothing; None where a partial grant without lines leaves it open."""
+    if lines:
+        granted: dict[int | None, int] = {line.sub_area_id: line.granted_cents for line in lines}
+        return {s.number: granted.get(s.id, 0) for s in sub_areas}
+    if decision.outcome == Outcome.FULL:
+        return {s.number: s.requested_cents for s in sub_areas}
+    if decision.outcome == Outcome.REJECTED:
+        return {s.number: 0 for s in sub_areas}
+    return {s.number: None for s in sub_areas}
+
+
+def in_effect(decision: Decision | None) -> Decision | None:
+    """The decision once applied; until then the application shows no grant (in status and exports alike)."""
+    return decision if decision is not None and decision.applied_at is not None else None
+
+
 def _decision_payload(decision: Decision) -> dict[str, object]:
     return {"outcome": decision.outcome.value, "granted_cents": decision.granted_cents, "decided_at": decision.decided_at.isoformat()}
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, computed_field
 from sqlmodel import Session, col, func, select
 
+from domain.decision import in_effect
 from domain.model import Application, Call, ClockMode, Decision, DomainEvent, Organisation, Outcome, Stage
 from domain.money import euros_text
 
@@ -64,15 +65,15 @@ def call_statuses(session: Session) -> list[CallStatus]:
     calls: dict[str, CallStatus] = {}
     for call, app, org, decision in rows:
         status = calls.setdefault(call.id, CallStatus(id=call.id, name=call.name, deadline_at=call.deadline_at, applications=[]))
-        applied = decision is not None and decision.applied_at is not None
+        applied = in_effect(decision)
         status.applications.append(
             ApplicationStatus(
                 id=app.id,
                 title=app.title,
                 applicant=org.short_name or org.name,
                 requested_cents=app.requested_cents,
-                granted_cents=decision.granted_cents if applied else None,
-                outcome=decision.outcome if applied else None,
+                granted_cents=applied.granted_cents if applied else None,
+                outcome=applied.outcome if applied else None,
                 stage=app.stage,
             )
         )

@@ -1,4 +1,4 @@
-"""The `grantflow` command: import, status, submit, decide, remind, serve, demo."""
+"""The `grantflow` command: import, status, export, submit, decide, remind, serve, demo."""
 
 from __future__ import annotations
 
@@ -221,6 +221,28 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="One JSON docume
         print_table(console, call_table(call))
     if waiting:
         console.print(f"{waiting} domain event(s) not yet relayed to Prefect: `grantflow serve` (or the relay deployment) sends them.")
+
+
+@app.command()
+@_reported
+def export(
+    call: Annotated[str, typer.Argument(help="The call's id")],
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write the allocation as CSV (UTF-8, amounts as euros with two decimals) to this file")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write the allocation as an Excel workbook to this file")] = None,
+) -> None:
+    """A call's allocation, one row per application, sub-area line and participant share, as CSV and/or XLSX."""
+    from domain.allocation import allocation_rows
+    from grantflow.export import export_allocation
+
+    targets = {option: path for option, path in (("--csv", csv), ("--xlsx", xlsx)) if path is not None}
+    if not targets:
+        raise ValueError("--csv / --xlsx: give at least one file to write")
+    call = parse_option(Slug, call, field="CALL")
+    with unit_of_work(open_database(get_settings().database())) as session:
+        rows = allocation_rows(session, call)
+    export_allocation(rows, targets)
+    applications = sum(1 for row in rows if row.kind == "application")
+    console.print(f"{call}: {applications} application(s), {len(rows)} row(s) written to {', '.join(str(p) for p in targets.values())}.", highlight=False)
 
 
 @app.command()

@@ -85,6 +85,11 @@ def paths(tmp: Path) -> st.SearchStrategy[str]:
     return st.one_of(st.sampled_from([str(SEED), str(tmp), str(tmp / "missing.yaml"), "/dev/null", "/proc/self/mem", "/"]), arbitrary_text)
 
 
+def outputs(tmp: Path) -> st.SearchStrategy[str]:
+    return st.one_of(st.sampled_from([str(tmp / "out.csv"), str(tmp / "out.xlsx"), str(tmp), str(tmp / "missing" / "out.csv"), "/proc/self/x", "."]),
+                     arbitrary_text.map(lambda name: str(tmp / name)))
+
+
 def values_for(name: str, tmp: Path) -> st.SearchStrategy[str]:
     """What an option or argument called `name` is fed: values of its own shape, odd literals and arbitrary text."""
     shaped: dict[str, st.SearchStrategy[str]] = {
@@ -95,6 +100,8 @@ def values_for(name: str, tmp: Path) -> st.SearchStrategy[str]:
         "share": pairs(st.sampled_from(SEED_ORGANISATIONS)),
         "period": periods(),
         "path": paths(tmp),
+        "call": st.sampled_from(["fsc-2020", "ru-2020", "nowhere-2020"]),
+        "csv": outputs(tmp), "xlsx": outputs(tmp),
         "revision": st.sampled_from(["head", "heads", "base", "0001", "0004", "-1", "+1", "0003:0004", "ffff"]),
     }
     own = shaped.get(name, st.nothing())
@@ -148,8 +155,9 @@ def runner(seeded: Engine, prefect_server: PrefectServer) -> CliRunner:
 
 @pytest.mark.parametrize(("path", "command"), FUZZED, ids=[" ".join(path) for path, _ in FUZZED])
 def test_a_command_given_arbitrary_options_succeeds_or_refuses_in_one_line_changing_nothing(
-    path: tuple[str, ...], command: Any, runner: CliRunner, seeded: Engine, tmp_path: Path
+    path: tuple[str, ...], command: Any, runner: CliRunner, seeded: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # a file an option names relative to the working folder (export's --csv, say) lands here
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
     @given(data=st.data())
     def check(data: st.DataObject) -> None:

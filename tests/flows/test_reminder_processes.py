@@ -62,6 +62,7 @@ def received(sink: MailSink) -> Counter[str]:
     return Counter(m.message_id or "" for m in sink.mails)
 
 
+@pytest.mark.smtp
 def test_two_sweeps_running_at_once_send_each_reminder_once(many_due: Engine, database_url: str, prefect_server: PrefectServer) -> None:
     with MailSink(delay=0.05) as sink:
         env = sweep_env(database_url, sink, prefect_server)
@@ -81,6 +82,7 @@ def test_two_sweeps_running_at_once_send_each_reminder_once(many_due: Engine, da
     assert sum(sent) == 423 and min(sent) > 0
 
 
+@pytest.mark.smtp
 def test_a_sweep_killed_mid_send_is_completed_by_the_next_and_its_doubtful_rows_reported(
     many_due: Engine, database_url: str, prefect_server: PrefectServer
 ) -> None:
@@ -121,6 +123,7 @@ def kill_after(sweep: subprocess.Popen[str] | subprocess.Popen[bytes], sink: Mai
     sweep.wait()
 
 
+@pytest.mark.smtp
 def test_a_killed_sweeps_messages_go_out_with_the_next_outbox_delivery(
     many_due: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch, prefect_server: PrefectServer
 ) -> None:
@@ -142,6 +145,7 @@ def test_a_killed_sweeps_messages_go_out_with_the_next_outbox_delivery(
     assert sorted(report.in_doubt) == sorted(r.key for r in rows if r.in_doubt)
 
 
+@pytest.mark.smtp
 def test_resends_in_doubt_by_a_killed_sweep_are_reported_by_the_next_and_never_repeated(
     many_due: Engine, database_url: str, prefect_server: PrefectServer
 ) -> None:

@@ -95,6 +95,7 @@ def _duties(engine: Engine, application: str, *kinds: str) -> list[Duty]:
     return [found[k] for k in kinds]
 
 
+@pytest.mark.smtp
 async def test_mail_server_down_keeps_reminders_pending_and_the_next_sweep_delivers_them(
     seeded: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -231,6 +232,7 @@ async def test_an_application_whose_reminders_cannot_be_rendered_is_reported_and
     assert {"lappi-fsc-2020", "soite-fsc-2020"} <= {r.application_id for r in rows(seeded, status=DeliveryStatus.SENT)}
 
 
+@pytest.mark.smtp
 async def test_a_reminder_that_failed_before_its_deadline_is_not_sent_after_it_beside_the_overdue_notice(
     seeded: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -103,6 +103,7 @@ async def test_undelivered_mail_stays_pending_in_the_outbox(seeded: Engine, monk
     assert all(r.status == DeliveryStatus.PENDING and r.attempts == 1 and r.last_error for r in rows)
 
 
+@pytest.mark.smtp
 async def test_the_email_channel_can_live_in_a_prefect_secret_block(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     from prefect.blocks.system import Secret
 

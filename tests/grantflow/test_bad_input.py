@@ -128,6 +128,7 @@ def test_the_command_refuses_a_bad_file_without_a_traceback(engine: Engine, tmp_
 
 
 @pytest.mark.sqlite_only  # reading the file is the same on every backend, and slow enough to run once
+@pytest.mark.slow
 def test_a_50_mb_file_of_the_wrong_shape_is_refused_by_name(engine: Engine, tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
     with big.open("w", encoding="utf-8") as out:

@@ -177,6 +177,7 @@ def bulk_scenario(prefix: str, count: int) -> str:
     return yaml.safe_dump(data, allow_unicode=True)
 
 
+@pytest.mark.slow  # two processes, each importing Prefect
 def test_of_two_concurrent_imports_of_overlapping_files_the_loser_names_the_record_and_stores_nothing(engine: Engine, tmp_path: Path) -> None:
     files = []
     for name in ("first", "second"):

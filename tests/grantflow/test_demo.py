@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.prefect, pytest.mark.smtp]
 
 
 # The demo's SMTP server asks for this password; it must appear nowhere the demo prints or stores.

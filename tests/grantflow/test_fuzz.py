@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -69,6 +70,7 @@ def fuzzed_files(draw: st.DrawFn) -> bytes:
 @given(data=fuzzed_files())
 @example(data=yaml.safe_dump(SEED_DATA, allow_unicode=True).replace("requested: 1626897", "requested: 0x10000").encode())
 @example(data=yaml.safe_dump(SEED_DATA, allow_unicode=True).replace("number: 4\n    participants: 70", "number: 99999999999\n    participants: 70").encode())
+@pytest.mark.slow
 def test_any_text_in_any_field_of_a_file_is_refused_naming_field_and_rule_or_imported_whole(engine: Engine, data: bytes) -> None:
     before = stored_rows(engine)
     try:

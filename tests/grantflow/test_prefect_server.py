@@ -21,7 +21,7 @@ from domain.errors import RuleViolation
 from grantflow.prefect_server import PrefectServer, read_or_create_auth_string
 from tests.helpers import prefect_api
 
-pytestmark = pytest.mark.sqlite_only  # the server's own protections, whatever grantflow's database
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.prefect]  # the server's own protections, whatever grantflow's database
 FOREIGN = "http://attacker.example"
 
 

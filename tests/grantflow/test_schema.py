@@ -170,6 +170,7 @@ def test_the_key_widening_keeps_every_outbox_row_and_then_holds_the_longest_keys
     assert [tuple(row) for row in rows] == [("reminder:call:c:a:20200430T131500Z:14d:a@b.fi", "call:c:a"), (longest, "d" * DEADLINE_KEY_LENGTH)]
 
 
+@pytest.mark.slow  # two processes, each importing Prefect
 def test_two_processes_upgrading_a_new_database_at_once_both_succeed(database_url: str) -> None:
     command = [str(Path(sys.executable).parent / "grantflow"), "db", "upgrade"]
     processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]

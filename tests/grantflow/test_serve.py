@@ -15,7 +15,7 @@ import pytest
 from grantflow.mailsink import free_port
 from tests.helpers import descendants, eventually, prefect_api, running
 
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.prefect]
 GRANTFLOW = str(Path(sys.executable).with_name("grantflow"))
 
 

@@ -32,6 +32,8 @@ def temporary_server(command: int) -> tuple[int, int] | None:
     return None
 
 
+@pytest.mark.prefect
+@pytest.mark.smtp
 def test_a_command_sigkilled_while_prefects_temporary_server_runs_leaves_no_server_behind(seeded: Engine, tmp_path: Path) -> None:
     with MailSink(delay=10) as sink:  # every reminder takes its time: the sweep is still sending when it is killed
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
@@ -51,6 +53,7 @@ def test_a_command_sigkilled_while_prefects_temporary_server_runs_leaves_no_serv
             httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2)
 
 
+@pytest.mark.slow  # each imports Prefect in a new process
 def test_the_patch_fails_loudly_at_import_when_prefects_command_is_gone() -> None:
     code = ("from prefect.server.api import server\n"
             "del server.SubprocessASGIServer._run_uvicorn_command\n"
@@ -60,6 +63,7 @@ def test_the_patch_fails_loudly_at_import_when_prefects_command_is_gone() -> Non
     assert "SubprocessASGIServer._run_uvicorn_command" in result.stderr.splitlines()[-1]
 
 
+@pytest.mark.slow  # each imports Prefect in a new process
 def test_the_patch_fails_loudly_at_import_when_prefects_command_has_changed() -> None:
     code = ("import subprocess, sys\n"
             "from prefect.server.api import server\n"

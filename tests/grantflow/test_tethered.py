@@ -52,6 +52,7 @@ def test_a_tethered_command_stops_when_the_process_that_started_it_is_sigkilled(
         parent.kill()
 
 
+@pytest.mark.slow  # waits out the grace period SIGTERM is given
 def test_a_tethered_command_that_ignores_sigterm_is_killed_once_its_parent_is_gone() -> None:
     stubborn = [sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"]
     parent, command = start_parent(stubborn)

@@ -54,6 +54,7 @@ def received(sink: MailSink) -> Counter[str]:
     (DUE - timedelta(days=1), True), (DUE - timedelta(seconds=1), True), (DUE, False), (DUE + timedelta(seconds=1), False),
     (DUE + timedelta(days=4), False),
 ])
+@pytest.mark.smtp
 def test_a_reminder_retried_after_its_deadline_is_skipped_and_recorded_while_the_overdue_notice_goes(
     seeded: Engine, retry_at: datetime, sent: bool
 ) -> None:
@@ -73,6 +74,7 @@ def test_a_reminder_retried_after_its_deadline_is_skipped_and_recorded_while_the
         assert report.stale == [one_day.key]
 
 
+@pytest.mark.smtp
 def test_a_reminder_still_retrying_when_a_later_reminder_of_its_deadline_is_queued_is_skipped(seeded: Engine) -> None:
     put(seeded, reminder("14d", DUE - timedelta(days=14)), reminder("7d", DUE - timedelta(days=7)),
         reminder("14d", DUE - timedelta(days=14), recipient="muu@lappi.example"))
@@ -85,6 +87,7 @@ def test_a_reminder_still_retrying_when_a_later_reminder_of_its_deadline_is_queu
     assert status(seeded)[report.stale[0]].last_error == SUPERSEDED
 
 
+@pytest.mark.smtp
 def test_no_more_rows_are_claimed_than_senders_are_sending(seeded: Engine) -> None:
     put(seeded, *(plain(n) for n in range(60)))
     policy = RetryPolicy(concurrency=4)
@@ -121,6 +124,7 @@ def refuse_marks_after(engine: Engine, sent: int) -> None:
             connection.execute(text("CREATE TRIGGER disk_full BEFORE UPDATE ON notification FOR EACH ROW EXECUTE FUNCTION disk_full()"))
 
 
+@pytest.mark.smtp
 def test_when_marks_cannot_be_written_nothing_more_is_sent_and_what_went_out_unmarked_is_reported_in_doubt(seeded: Engine) -> None:
     put(seeded, *(plain(n) for n in range(200)))
     refuse_marks_after(seeded, 20)
@@ -143,6 +147,7 @@ def test_when_marks_cannot_be_written_nothing_more_is_sent_and_what_went_out_unm
 
 @pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's page limit is the way to fill its disk here")
 @pytest.mark.sqlite_only
+@pytest.mark.smtp
 def test_a_full_sqlite_database_stops_the_sending(seeded: Engine, database_url: str) -> None:
     put(seeded, *(plain(n) for n in range(200)))
     with seeded.connect() as connection:

@@ -27,6 +27,7 @@ def wait_for(sink: MailSink, count: int) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.smtp
 def test_a_message_reaches_a_real_smtp_server_through_apprise() -> None:
     with MailSink() as sink:
         delivery = send(notification("k1"), Channels(email_url=sink.channel_url()))
@@ -41,6 +42,7 @@ def test_a_message_reaches_a_real_smtp_server_through_apprise() -> None:
     assert delivery.services[0]["status"] == "success"
 
 
+@pytest.mark.smtp
 def test_many_messages_each_reach_their_own_recipient() -> None:
     with MailSink() as sink:
         deliveries = [send(notification(f"k{i}", f"r{i}@example.org"), Channels(email_url=sink.channel_url())) for i in range(12)]
@@ -62,6 +64,7 @@ def test_the_recipient_replaces_any_to_in_the_channel_url() -> None:
 
 
 @pytest.mark.sqlite_only  # no database involved; the refused login takes the server ~15 s
+@pytest.mark.smtp
 def test_a_server_asking_for_a_password_takes_the_right_one_only() -> None:
     with MailSink(login=("grantflow", "oikea-salasana")) as sink:
         good = send(notification("k-good"), Channels(email_url=sink.channel_url()))
@@ -78,6 +81,7 @@ def test_a_failed_delivery_never_carries_the_channel_password() -> None:
     assert "planted-secret-77" not in delivery.error
 
 
+@pytest.mark.smtp
 def test_the_pooled_smtp_channel_reuses_a_connection_and_recovers_when_the_server_returns() -> None:
     with MailSink(login=("grantflow", "salasana")) as sink:
         channels = Channels(email_url=sink.channel_url(pooled=True))

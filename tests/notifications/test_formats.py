@@ -48,6 +48,7 @@ def mail_url(sink: MailSink, scheme: str, extra: str = "") -> str:
 
 
 @pytest.mark.parametrize(("scheme", "extra"), [("mailto", ""), ("smtppool", ""), ("smtppool", "&format=html")])
+@pytest.mark.smtp
 def test_mail_through_a_channel_url_without_a_format_keeps_the_text_and_its_line_breaks(scheme: str, extra: str) -> None:
     with MailSink() as sink:
         delivery = send(notification(f"fmt-{scheme}"), Channels(email_url=mail_url(sink, scheme, extra)))
@@ -57,6 +58,7 @@ def test_mail_through_a_channel_url_without_a_format_keeps_the_text_and_its_line
     assert mail.html is None or not any(raw in mail.html for raw in RAW_HTML)
 
 
+@pytest.mark.smtp
 def test_mail_in_html_carries_escaped_html_made_from_the_text_and_the_text_itself() -> None:
     with MailSink() as sink:
         delivery = send(notification("html-mailto"), Channels(email_url=mail_url(sink, "mailto", "&format=html")))
@@ -91,6 +93,7 @@ texts = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=texts)
+@pytest.mark.smtp
 def test_any_text_arrives_as_itself_and_as_html_that_shows_it_and_runs_nothing(body: str) -> None:
     with MailSink() as sink:
         channels = Channels(email_url=mail_url(sink, "mailto", "&format=html"))

@@ -40,6 +40,7 @@ def arrived(sink: MailSink, count: int) -> list[ReceivedMail]:
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("subject", INJECTIONS)
+@pytest.mark.smtp
 def test_a_line_break_in_a_subject_is_folded_into_one_subject_line_and_adds_no_header(scheme: str, subject: str) -> None:
     with MailSink() as sink:
         delivery = send(notification(f"crlf-{scheme}", subject), channel(sink, scheme))
@@ -65,6 +66,7 @@ def test_a_line_break_in_a_title_reaches_a_json_channel_as_one_line(receiver: Re
     "victim@lappi.example attacker@evil.example", "Victim <victim@lappi.example>, attacker@evil.example",
     "victim@lappi.example\r\nBcc: attacker@evil.example", "victim@lappi.example\nattacker@evil.example", "",
 ])
+@pytest.mark.smtp
 def test_a_recipient_that_is_not_exactly_one_address_is_sent_to_no_address(scheme: str, recipient: str) -> None:
     with MailSink() as sink:
         delivery = send(notification(f"many-{scheme}", recipient=recipient), channel(sink, scheme))
@@ -88,6 +90,7 @@ subjects = st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_siz
 @pytest.mark.parametrize("scheme", SCHEMES)
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(subject=subjects)
+@pytest.mark.smtp
 def test_any_subject_arrives_as_one_header_to_the_one_recipient(scheme: str, subject: str) -> None:
     with MailSink() as sink:
         delivery = send(notification(f"any-{scheme}", subject if subject.strip() else f"x{subject}"), channel(sink, scheme))
@@ -107,6 +110,7 @@ recipients = st.lists(st.sampled_from(["victim@lappi.example", "attacker@evil.ex
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(recipient=recipients)
+@pytest.mark.smtp
 def test_any_address_field_is_sent_to_exactly_that_one_address_or_to_none(recipient: str) -> None:
     with MailSink() as sink:
         mailto = send(notification("field-mailto", recipient=recipient), channel(sink, "mailto"))

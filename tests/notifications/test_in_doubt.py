@@ -18,6 +18,8 @@ from notifications.dispatch import Channels, Outcome, send, stable_message_id
 from notifications.outbox import DeliveryStatus, Notification, OutgoingMessage, enqueue
 from tests.smtp_faults import Fault, FaultySMTP
 
+pytestmark = pytest.mark.smtp
+
 NOW = datetime(2020, 4, 16, 6, 0, tzinfo=UTC)
 SCHEMES = ["mailto", "smtppool"]
 

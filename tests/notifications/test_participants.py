@@ -49,6 +49,7 @@ def to(mails: list[ReceivedMail], address: str) -> list[ReceivedMail]:
     return [mail for mail in mails if address in mail.recipients]
 
 
+@pytest.mark.smtp
 def test_each_participant_receives_the_submission_receipt_with_its_own_share_in_its_language(seeded: Engine) -> None:
     with unit_of_work(seeded) as session:
         complete_duty(session, "ot-2020", "project-plan", at=hel("2020-04-28 12:00"), actor="test")
@@ -69,6 +70,7 @@ def test_each_participant_receives_the_submission_receipt_with_its_own_share_in_
     assert "PPSHP: €1,235,000" in lead.body and "Soite: €365,000" in lead.body
 
 
+@pytest.mark.smtp
 def test_each_participant_receives_the_decision_with_its_own_granted_share_in_its_language(seeded: Engine) -> None:
     with unit_of_work(seeded) as session:
         under_review(session, "ot-2020")
@@ -93,6 +95,7 @@ def test_each_participant_receives_the_decision_with_its_own_granted_share_in_it
     assert "Acceptance of the grant and its terms" in lead.body
 
 
+@pytest.mark.smtp
 def test_participants_are_reminded_of_the_whole_projects_deadlines_and_the_lead_of_its_documents(seeded: Engine) -> None:
     with unit_of_work(seeded) as session:
         # A reporting deadline of the whole project (as start-up creates them), due as the call closes.

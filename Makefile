@@ -34,5 +34,7 @@ test: $(STAMP) lint
 		GRANTFLOW_TEST_BACKEND=postgresql $(VENV)/bin/pytest -m "not sqlite_only"; \
 	fi
 
+# Build and test caches, and the demo's own folder. Never the rest of .grantflow: it holds the
+# default database and the served Prefect server's state with its auth string.
 clean:
-	rm -rf $(VENV) .grantflow .pytest_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info .grantflow/demo

@@ -16,8 +16,8 @@ from prefect.exceptions import ObjectNotFound
 from prefect.schedules import Cron
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
-PROJECT = Path(__file__).resolve().parents[1]
-PREFECT_YAML = PROJECT / "prefect.yaml"
+# Packaged beside this module; the project's top-level prefect.yaml, which `prefect deploy` reads, links to it.
+PREFECT_YAML = Path(__file__).with_name("prefect.yaml")
 _TRIGGERS: TypeAdapter[list[DeploymentTriggerTypes]] = TypeAdapter(list[DeploymentTriggerTypes])
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -23,24 +21,10 @@ from prefect.flow_engine import run_flow
 from prefect.states import Pending
 from prefect.utilities.engine import propose_state
 
+from flows import prefect_patches
 from flows.runtime import idle
 
 HEARTBEAT = timedelta(seconds=30)
-
-
-@contextmanager
-def _no_suspension_observer(flow_run_id: UUID, request: object, polling_interval: float = 10) -> Iterator[None]:
-    yield
-
-
-def _without_suspension_observers() -> None:
-    """Prefect watches every deployment run for suspension requested from outside it, with a thread,
-    an event loop and a websocket per run, and holds the calling event loop until it is connected.
-    Runs here last about a second and suspend only themselves (the interactive decision), so the
-    worker's runs go without it: under load it cost more than the runs themselves."""
-    import prefect.flow_engine
-
-    prefect.flow_engine.observe_flow_run_suspension = _no_suspension_observer  # type: ignore[assignment]
 
 
 class InProcessWorker:
@@ -54,7 +38,7 @@ class InProcessWorker:
         self.logger = logger or logging.getLogger("grantflow.worker")
 
     async def run(self, stop: asyncio.Event) -> None:
-        _without_suspension_observers()
+        prefect_patches.apply()
         async with get_client() as client:
             last_beat = datetime.min.replace(tzinfo=UTC)
             while not stop.is_set():

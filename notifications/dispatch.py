@@ -13,7 +13,7 @@ from apprise import AppriseAsset, NotifyFormat
 from pydantic import BaseModel
 
 from domain.redaction import redact, url_secrets
-from notifications import apprise_email, smtp_pool  # noqa: F401  (patches Apprise's e-mail plugin; registers smtppool://)
+from notifications import apprise_patches, smtp_pool  # smtp_pool registers smtppool:// as it is imported
 from notifications.headers import one_line, single_address
 from notifications.smtp_outcome import MessageSend, sending
 
@@ -99,6 +99,7 @@ class Message(Protocol):
 
 def send(notification: Message, channels: Channels) -> Delivery:
     """One message through its own Apprise object: Apprise throttles repeated sends on a shared one."""
+    apprise_patches.apply()
     secrets = channels.secrets()
     message_id = stable_message_id(notification.key)
 
@@ -139,7 +140,7 @@ def send(notification: Message, channels: Channels) -> Delivery:
     ]
     ok = bool(result) and bool(services)
     if ok and email and watched.transactions == 0:
-        raise RuntimeError("an e-mail went out without the SMTP watch of notifications/apprise_email.py: the patch no longer applies")
+        raise RuntimeError("an e-mail went out without the SMTP watch of notifications/apprise_patches.py: the patch no longer applies")
     errors = [line for service in services for line in service["log"]]
     error = None if ok else (errors[-1] if errors else "delivery failed" if services else f"no channel in the config has the tag {tag!r}")
     if watched.unanswered:

@@ -1,10 +1,14 @@
+from collections.abc import Callable
+
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from domain import repository as repo
 from domain.decision import apply_decision
-from domain.model import Language
-from notifications.messages import decision_messages, render, submitted_messages
+from domain.model import DecisionLine, DutyPhase, Language
+from domain.preparation import complete_duty
+from domain.startup import start_project
+from notifications.messages import TEMPLATES, _DutyView, _Line, _shares, decision_messages, duty_title, render, submitted_messages
 from notifications.recipients import Party, Role
 from tests.helpers import hel, under_review
 
@@ -42,16 +46,65 @@ def test_each_recipient_gets_one_message_in_their_language(session: Session) -> 
     assert "€1,600,000" in english.body
 
 
-def test_every_template_exists_in_all_three_languages(session: Session) -> None:
-    app = repo.application(session, "soite-fsc-2020")
-    call = repo.call_of(session, app)
-    lead = Party(role=Role.LEAD)
-    subjects = {render("submitted", lang, app=app, call=call, at=hel("2020-04-30 15:40"), duties=[], party=lead, own=None, shares=[])[0] for lang in Language}
-    assert subjects == {
-        "Hakemus vastaanotettu: Soite 2.0 – Tulevaisuuden sote-keskus",
-        "Ansökan mottagen: Soite 2.0 – Tulevaisuuden sote-keskus",
-        "Application received: Soite 2.0 – Tulevaisuuden sote-keskus",
-    }
+TEMPLATE_NAMES = {language: sorted(path.stem for path in (TEMPLATES / language.value).glob("*.j2")) for language in Language}
+
+
+def test_every_template_exists_in_all_three_languages() -> None:
+    assert TEMPLATE_NAMES[Language.FI] != []
+    assert TEMPLATE_NAMES[Language.SV] == TEMPLATE_NAMES[Language.EN] == TEMPLATE_NAMES[Language.FI]
+
+
+Context = Callable[[str, Language], dict[str, object]]
+
+
+@pytest.fixture
+def context(session: Session) -> Context:
+    """What each template is rendered with in a language, as the lifecycle renders it for Soite's partly granted, started project."""
+    under_review(session, "soite-ru-2020")
+    apply_decision(session, "soite-ru-2020", at=hel("2020-06-30 14:00"), actor="test")
+    complete_duty(session, "soite-ru-2020", "grant-acceptance", at=hel("2020-07-15 10:00"), actor="test")
+    project, _ = start_project(session, "soite-ru-2020", at=hel("2020-09-01 09:00"), actor="test")
+    app = repo.application(session, "soite-ru-2020")
+    decision = repo.decision_of(session, app.id)
+    assert decision is not None
+    sub_areas = {s.id: s for s in repo.sub_areas(session, app.id)}
+    lines = sorted(
+        (_Line(number=sub_areas[line.sub_area_id].number, name=sub_areas[line.sub_area_id].name,
+               requested_cents=sub_areas[line.sub_area_id].requested_cents, granted_cents=line.granted_cents)
+         for line in session.exec(select(DecisionLine).where(DecisionLine.decision_id == decision.id))),
+        key=lambda line: line.number,
+    )
+    assert lines != []
+    duties = {phase: repo.duties(session, app.id, phase) for phase in (DutyPhase.STARTUP, DutyPhase.REPORTING)}
+    plan = next(d for d in repo.duties(session, app.id) if d.kind == "project-plan")
+
+    def of(template: str, language: Language) -> dict[str, object]:
+        def views(phase: DutyPhase) -> list[_DutyView]:
+            return [_DutyView(title=duty_title(d.kind, d.title, language), due_at=d.due_at) for d in duties[phase]]
+
+        lead = {"app": app, "party": Party(role=Role.LEAD), "own": None, "shares": _shares(session, app, decision)}
+        deadline = {"app": app, "title": duty_title(plan.kind, plan.title, language), "kind": "duty", "due_at": plan.due_at, "escalated": True}
+        contexts: dict[str, dict[str, object]] = {
+            "submitted": {**lead, "call": repo.call_of(session, app), "at": hel("2020-04-30 15:40"), "duties": []},
+            "decision": {**lead, "decision": decision, "lines": lines, "duties": views(DutyPhase.STARTUP)},
+            "started": {**lead, "project": project, "at": project.started_at, "duties": views(DutyPhase.REPORTING)},
+            "reminder": {**deadline, "days": 3},
+            "overdue": {**deadline, "days": -2},
+            "late-decision": {**lead, "since": hel("2020-04-30 16:15"), "days": 71, "duties": []},
+            "unconfirmed-startup": {**lead, "since": decision.applied_at, "days": 91, "duties": views(DutyPhase.STARTUP)},
+        }
+        return contexts[template]
+
+    return of
+
+
+@pytest.mark.parametrize("template", TEMPLATE_NAMES[Language.FI])
+def test_every_template_renders_in_every_language_naming_the_application(context: Context, template: str) -> None:
+    rendered = {language: render(template, language, **context(template, language)) for language in Language}
+    for language, (subject, body) in rendered.items():
+        assert subject and "\n" not in subject, (language, subject)
+        assert "soite-ru-2020" in subject + body and "None" not in subject + body, (language, body)
+    assert len({subject for subject, _ in rendered.values()}) == len(Language)
 
 
 @pytest.mark.parametrize("title", ["Liite\nBcc: x@y.example", "Liite\r\nBcc: x@y.example", "Liite\rBcc: x@y.example", "Liite\u2028Bcc: x@y.example"])

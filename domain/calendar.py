@@ -21,10 +21,6 @@ def _holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("FI", years=year, language="fi")
 
 
-def holiday_name(day: date) -> str | None:
-    return _holidays(day.year).get(day)
-
-
 def is_working_day(day: date) -> bool:
     """Monday to Friday and not a Finnish public holiday, Midsummer Eve or Christmas Eve."""
     return day.weekday() < 5 and day not in _holidays(day.year)

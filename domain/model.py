@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -12,10 +12,6 @@ from sqlmodel import Field, SQLModel
 
 from domain.columns import CENTS, UTCDateTime, enum_column
 from domain.limits import ACTOR_LENGTH, EMAIL_LENGTH, ID_LENGTH, SHORT_NAME_LENGTH
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Stage(StrEnum):

@@ -83,9 +83,3 @@ def decision_shares(session: Session, decision_id: int | None) -> list[DecisionS
 def calculated_share(session: Session, call_id: str, organisation_id: str) -> int | None:
     share = session.get(CalculatedShare, (call_id, organisation_id))
     return share.amount_cents if share else None
-
-
-def decisions_pending(session: Session) -> list[Decision]:
-    """Recorded decisions not yet applied, oldest first."""
-    query = select(Decision).where(col(Decision.applied_at).is_(None)).order_by(col(Decision.decided_at))
-    return list(session.exec(query))

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from domain.addresses import address_problem
 from domain.calendar import helsinki_instant
-from domain.errors import RuleViolation
+from domain.errors import Problem, RuleViolation
 from domain.limits import ACTOR_LENGTH, FIRST_YEAR, ID_LENGTH, LAST_YEAR, NAME_LENGTH, SHORT_NAME_LENGTH, TEXT_LENGTH
 from domain.model import DutyPhase, Language, OrganisationKind
 from domain.money import Euros
@@ -267,3 +267,25 @@ class ScenarioInput(Record):
     calls: list[CallInput] = []
     applications: list[ApplicationInput] = []
     decisions: list[DecisionInput] = []
+
+
+def problem_of(error: Any, raw: dict[str, Any]) -> Problem:
+    """A pydantic error as `applications[2] soite-ru-2020` / `sub_areas[0].requested` / rule."""
+    loc = list(error["loc"])
+    record = None
+    if len(loc) >= 2 and isinstance(loc[0], str) and isinstance(loc[1], int):
+        section, index = loc[0], loc[1]
+        record = f"{section}[{index}]"
+        item = raw.get(section)
+        if isinstance(item, list) and index < len(item) and isinstance(item[index], dict):
+            ident = item[index].get("id") or item[index].get("application")
+            if isinstance(ident, str):
+                record += f" {ident}"
+        loc = loc[2:]
+    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".") or "record"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "is not a known field"
+    elif error["type"] == "missing":
+        message = "is required"
+    return Problem(field, message, record=record)

@@ -58,10 +58,7 @@ def readiness(session: Session, application_id: str) -> Readiness:
 def complete_duty(session: Session, application_id: str, kind: str, *, at: datetime, actor: str) -> Duty:
     """Mark a document delivered (or a duty done); doing it again changes nothing."""
     app = repo.application(session, application_id)
-    duty = next((d for d in repo.duties(session, app.id) if d.kind == kind), None)
-    if duty is None:
-        known = ", ".join(d.kind for d in repo.duties(session, app.id)) or "none"
-        raise RuleViolation("kind", f"application has no duty {kind!r} (known: {known})", record=f"application {app.id}")
+    duty = repo.duty(session, app.id, kind)
     if duty.done_at is not None:
         return duty
     if app.stage in (Stage.WITHDRAWN, Stage.REJECTED):

@@ -66,6 +66,15 @@ def duties(session: Session, application_id: str, phase: DutyPhase | None = None
     return list(session.exec(query.order_by(col(Duty.due_at), col(Duty.kind))))
 
 
+def duty(session: Session, application_id: str, kind: str) -> Duty:
+    """The application's duty of `kind`, or NotFound naming the kinds it has."""
+    found = session.exec(select(Duty).where(Duty.application_id == application_id, Duty.kind == kind)).first()
+    if found is None:
+        known = ", ".join(d.kind for d in duties(session, application_id)) or "none"
+        raise NotFound("kind", f"application has no duty {kind!r} (known: {known})", record=f"application {application_id}")
+    return found
+
+
 def contacts(session: Session, organisation_id: str) -> list[Contact]:
     query = select(Contact).where(Contact.organisation_id == organisation_id).order_by(col(Contact.id))
     return list(session.exec(query))

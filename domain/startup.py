@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import Session, select
 
 from domain import repository as repo
 from domain.calendar import HELSINKI, OFFICE_HOURS_END, act_time_day, local_instant
 from domain.errors import RuleViolation
 from domain.lifecycle import transition
 from domain.model import Application, Decision, DomainEvent, Duty, DutyPhase, Outcome, Project, Stage
+from domain.preparation import complete_duty
 
 # Typical terms of a Finnish state grant; a decision letter's own terms would replace these.
 ACCEPTANCE = "grant-acceptance"
@@ -90,3 +92,32 @@ def start_project(session: Session, application_id: str, *, at: datetime, actor:
         payload={"period_start": decision.period_start.isoformat(), "period_end": decision.period_end.isoformat()},
     )
     return project, event
+
+
+class ProjectStart(BaseModel):
+    """What a start-up attempt found: started now, started before, or waiting for the acceptance."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    project: Project | None = None
+    started_now: bool = False
+    waiting_for: Duty | None = None
+
+
+def begin_project(session: Session, application_id: str, *, at: datetime, actor: str) -> ProjectStart:
+    """Start the project once its grant is accepted, and only once: a started one is left as it is, an unaccepted one waits."""
+    app = repo.application(session, application_id)
+    if app.stage == Stage.STARTED:
+        return ProjectStart(project=session.exec(select(Project).where(Project.application_id == app.id)).first())
+    if app.stage in (Stage.GRANTED, Stage.PARTIALLY_GRANTED) and (pending := unaccepted(session, app)) is not None:
+        return ProjectStart(waiting_for=pending)
+    project, _ = start_project(session, application_id, at=at, actor=actor)
+    return ProjectStart(project=project, started_now=True)
+
+
+def accept_grant(session: Session, application_id: str, *, at: datetime, actor: str) -> Duty:
+    """The grantee accepts the grant and its terms: the acceptance duty done, which lets the project start."""
+    app = repo.application(session, application_id)
+    if app.stage not in (Stage.GRANTED, Stage.PARTIALLY_GRANTED, Stage.STARTED):
+        raise RuleViolation("stage", f"only a granted application can be accepted (it is {app.stage.value})", record=f"application {app.id}")
+    return complete_duty(session, application_id, ACCEPTANCE, at=at, actor=actor)

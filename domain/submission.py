@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain import repository as repo
 from domain.budget import application_budget_problems
@@ -87,3 +87,15 @@ def begin_review(session: Session, call_id: str, *, at: datetime, actor: str) ->
             # A decision imported with the application's history can be applied from now on.
             record_event(session, app.id, DECISION_APPLICABLE, actor=actor, at=at, payload={"outcome": decision.outcome.value})
     return events
+
+
+def closed_calls_with_submissions(session: Session, at: datetime) -> list[str]:
+    """Calls closed by `at` that still hold submitted applications, i.e. whose review is due."""
+    query = (
+        select(Call.id)
+        .join(Application, col(Application.call_id) == col(Call.id))
+        .where(col(Call.deadline_at) <= at, Application.stage == Stage.SUBMITTED)
+        .distinct()
+        .order_by(col(Call.id))
+    )
+    return list(session.exec(query))

@@ -12,7 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from domain.errors import GrantflowError, Problem, ValidationFailed
-from domain.inputs import ScenarioInput
+from domain.inputs import ScenarioInput, problem_of
 from domain.money import PLAIN_DECIMAL
 
 # Large enough for a whole country's applications in one file, small enough to refuse a wrong file fast.
@@ -126,25 +126,3 @@ def parse_scenario(data: bytes, *, source: str) -> ScenarioInput:
     if problems:
         raise ValidationFailed(source, problems, outcome="nothing was imported")
     return scenario
-
-
-def problem_of(error: Any, raw: dict[str, Any]) -> Problem:
-    """A pydantic error as `applications[2] soite-ru-2020` / `sub_areas[0].requested` / rule."""
-    loc = list(error["loc"])
-    record = None
-    if len(loc) >= 2 and isinstance(loc[0], str) and isinstance(loc[1], int):
-        section, index = loc[0], loc[1]
-        record = f"{section}[{index}]"
-        item = raw.get(section)
-        if isinstance(item, list) and index < len(item) and isinstance(item[index], dict):
-            ident = item[index].get("id") or item[index].get("application")
-            if isinstance(ident, str):
-                record += f" {ident}"
-        loc = loc[2:]
-    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".") or "record"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "is not a known field"
-    elif error["type"] == "missing":
-        message = "is required"
-    return Problem(field, message, record=record)

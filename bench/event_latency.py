@@ -185,7 +185,7 @@ def main() -> None:
             loop, stop = asyncio.new_event_loop(), asyncio.Event()
 
             async def services() -> None:
-                await asyncio.gather(InProcessWorker("grantflow", flows).run(stop), relay_forever(engine, stop))
+                await asyncio.gather(InProcessWorker("grantflow", flows).run(stop), relay_forever(stop))
 
             context = contextvars.copy_context()
             thread = threading.Thread(target=context.run, args=(loop.run_until_complete, services()), daemon=True)

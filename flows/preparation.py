@@ -8,21 +8,12 @@ from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 
 from domain.formatting import format_instant
-from domain.preparation import Readiness, complete_duty, readiness
-from domain.store import unit_of_work
-from flows.runtime import actor, begin_stage, engine, step
+from domain.preparation import Readiness
+from flows.runtime import label_run, step
+from usecases import preparation as usecase
+from usecases.context import When
 
-
-@step(name="deliver-documents")
-def deliver_documents(application_id: str, kinds: list[str], at: datetime) -> list[str]:
-    with unit_of_work(engine()) as session:
-        return [complete_duty(session, application_id, kind, at=at, actor=actor()).kind for kind in kinds]
-
-
-@step(name="check-readiness")
-def check_readiness(application_id: str) -> Readiness:
-    with unit_of_work(engine()) as session:
-        return readiness(session, application_id)
+deliver_documents = step(name="deliver-documents")(usecase.deliver_documents)
 
 
 def readiness_markdown(report: Readiness) -> str:
@@ -42,10 +33,8 @@ def readiness_markdown(report: Readiness) -> str:
 
 @flow(name="preparation", flow_run_name="prepare/{application_id}")
 async def preparation(application_id: str, deliver: list[str] | None = None, at: datetime | None = None) -> Readiness:
-    """Record delivered documents, then report what still stands between the application and submission."""
-    moment = await begin_stage(application_id, at)
-    if deliver:
-        await deliver_documents(application_id, deliver, moment)
-    report = await check_readiness(application_id)
+    """Record delivered documents (duty kinds), then report what still stands between the application and submission."""
+    await label_run(application_id)
+    report = await deliver_documents(application_id, deliver or [], When(stated=at))
     await acreate_markdown_artifact(readiness_markdown(report), key=f"readiness-{application_id}", description="Readiness for submission")
     return report

@@ -10,13 +10,10 @@ from prefect import flow, get_run_logger
 from prefect.client.orchestration import PrefectClient, get_client
 from prefect.events import Event, RelatedResource, Resource
 from pydantic import BaseModel
-from sqlalchemy import update
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
 from domain.model import Application, DomainEvent
-from domain.status import unrelayed_events
-from flows.runtime import engine, idle
+from flows.runtime import idle
+from usecases.relay import mark_relayed, pending_events, waiting_events
 
 BATCH = 200
 
@@ -65,21 +62,9 @@ def prefect_event(row: DomainEvent, app: Application, now: datetime) -> Event:
     )
 
 
-def pending_events(engine: Engine, limit: int = BATCH) -> list[tuple[DomainEvent, Application]]:
-    with Session(engine) as session:
-        query = (
-            select(DomainEvent, Application)
-            .join(Application, col(Application.id) == col(DomainEvent.application_id))
-            .where(col(DomainEvent.relayed_at).is_(None))
-            .order_by(col(DomainEvent.id))
-            .limit(limit)
-        )
-        return [(event, app) for event, app in session.exec(query)]
-
-
-async def relay_once(engine: Engine, client: PrefectClient, limit: int = BATCH) -> int:
+async def relay_once(client: PrefectClient, limit: int = BATCH) -> int:
     """Send one batch of unrelayed events in order and mark them only after the API accepted it."""
-    rows = pending_events(engine, limit)
+    rows = await asyncio.to_thread(pending_events, limit)
     if not rows:
         return 0
     now = datetime.now(UTC)
@@ -90,33 +75,30 @@ async def relay_once(engine: Engine, client: PrefectClient, limit: int = BATCH) 
     # again with the same event ids; the flows they start apply each change once.
     response = await client.request("POST", "/events", json=[event.model_dump(mode="json") for event in events])
     response.raise_for_status()
-    ids = [row.id for row, _ in rows]
-    with engine.begin() as connection:
-        connection.execute(update(DomainEvent).where(col(DomainEvent.id).in_(ids)).values(relayed_at=now))
+    await asyncio.to_thread(mark_relayed, [row.id for row, _ in rows if row.id is not None], now)
     return len(rows)
 
 
-async def relay_all(engine: Engine, client: PrefectClient) -> RelayReport:
+async def relay_all(client: PrefectClient) -> RelayReport:
     """Every unrelayed event, batch after batch; an unreachable API leaves the rest for later."""
     report = RelayReport()
     try:
-        while sent := await relay_once(engine, client):
+        while sent := await relay_once(client):
             report.relayed += sent
     except Exception as exc:  # noqa: BLE001 - the rows stay unrelayed and the next pass retries them
         report.error = f"{type(exc).__name__}: {exc}"
-    with Session(engine) as session:
-        report.waiting = unrelayed_events(session)
+    report.waiting = await asyncio.to_thread(waiting_events)
     return report
 
 
-async def relay_forever(engine: Engine, stop: asyncio.Event, interval: float = 0.2, logger: logging.Logger | None = None) -> None:
+async def relay_forever(stop: asyncio.Event, interval: float = 0.2, logger: logging.Logger | None = None) -> None:
     """Relay as events are written, until `stop`; while the API is away, keep the rows and try again."""
     logger = logger or logging.getLogger("grantflow.relay")
     failing = False
     async with get_client() as client:
         while not stop.is_set():
             try:
-                sent = await relay_once(engine, client)
+                sent = await relay_once(client)
                 if failing:
                     logger.info("Prefect API reachable again; relaying resumed")
                 failing = False
@@ -132,7 +114,7 @@ async def relay_forever(engine: Engine, stop: asyncio.Event, interval: float = 0
 async def relay() -> RelayReport:
     """One pass of the relay, for setups without `grantflow serve` running it continuously."""
     async with get_client() as client:
-        report = await relay_all(engine(), client)
+        report = await relay_all(client)
     if report.error:
         get_run_logger().warning("%d event(s) still waiting: %s", report.waiting, report.error)
     return report

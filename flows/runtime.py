@@ -1,35 +1,28 @@
-"""What every stage flow shares: the engine, the clock, run labels and notification delivery."""
+"""What every stage flow shares: steps run in threads, run labels, and notification delivery."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
-from functools import lru_cache
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
-from uuid import UUID
 
 from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.context import FlowRunContext
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-from domain import repository as repo
-from domain.clock import step_instant
-from domain.model import Application
-from domain.store import make_engine, unit_of_work
-from grantflow.settings import get_settings
-from notifications.delivery import DeliveryReport, acknowledge_doubt, deliver
+from notifications.delivery import DeliveryReport
+from usecases import outbox
+from usecases.status import application_ref
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def step(name: str) -> Callable[[Callable[P, R]], Task[P, Coroutine[Any, Any, R]]]:
-    """A Prefect task around a sync step: awaited, its body runs in a thread.
+    """A Prefect task around a sync use case: awaited, its body runs in a thread.
 
     Many flow runs share the worker's event loop, so a step's database work or SMTP sends must not
     stall the others; being async, the task uses its flow's API client instead of opening one per
@@ -54,65 +47,45 @@ async def idle(stop: asyncio.Event, seconds: float) -> None:
         pass
 
 
-@lru_cache(maxsize=4)
-def _engine(url: str) -> Engine:
-    return make_engine(url)
-
-
-def engine() -> Engine:
-    return _engine(get_settings().database())
-
-
-def instant(stated: datetime | None, *, field: str) -> datetime:
-    """The step's instant by the database's clock: the system clock's, a stated one only on a replay database."""
-    with Session(engine()) as session:
-        return step_instant(session, stated, field=field)
-
-
-def actor() -> str:
-    return get_settings().actor
-
-
-async def begin_stage(application_id: str, at: datetime | None, *, triggered_by: UUID | None = None) -> datetime:
-    """Fix the step's instant by the database's clock, check the application exists, and tag the run with its call and applicant.
-
-    `triggered_by` is the domain event whose relay started the run: on a replay database the run
-    happens at that event's recorded instant, on the system clock when it runs.
-    """
-    with unit_of_work(engine()) as session:
-        moment = step_instant(session, at, field="at", triggered_by=triggered_by)
-        await label_run(repo.application(session, application_id))
-    return moment
-
-
-async def label_run(app: Application) -> None:
-    """Tag the current flow run with the application's call and applicant, however it was started."""
+async def add_tags(*tags: str) -> None:
+    """Add tags to the current flow run, however it was started."""
     context = FlowRunContext.get()
     if context is None or context.flow_run is None:
         return
-    tags = sorted({*context.flow_run.tags, f"call:{app.call_id}", f"applicant:{app.applicant_id}"})
     async with get_client() as client:
-        await client.update_flow_run(context.flow_run.id, tags=tags)
+        await client.update_flow_run(context.flow_run.id, tags=sorted({*context.flow_run.tags, *tags}))
 
 
-@step(name="deliver-notifications")
-def deliver_notifications(keys: list[str], at: datetime | None = None) -> DeliveryReport:
-    """Send the outbox rows `keys` through Apprise; each is marked as it goes, undelivered ones wait for a retry."""
+async def label_run(application_id: str) -> None:
+    """Tag the run with the application's call and applicant; an unknown application is refused here, before any step."""
+    ref = await asyncio.to_thread(application_ref, application_id)
+    await add_tags(f"call:{ref.call_id}", f"applicant:{ref.applicant_id}")
+
+
+def log_delivery(report: DeliveryReport) -> None:
+    """What needs an operator: messages given up or in doubt, a delivery that stopped."""
     logger = get_run_logger()
-    settings = get_settings()
-    channels = settings.channels()
-    if channels.email_url is None and channels.config is None:
-        logger.warning("No channel is configured (GRANTFLOW_EMAIL_URL, GRANTFLOW_APPRISE_CONFIG); %d message(s) stay in the outbox", len(keys))
-        return DeliveryReport()
-    report = deliver(engine(), channels, at or datetime.now(UTC), keys=keys, policy=settings.retry_policy())
-    if report.retrying or report.failed:
-        first = next(iter(report.errors.values()), "")
-        logger.warning("%d message(s) not delivered, kept for retry: %s", len(report.retrying) + len(report.failed), first)
     if report.halted:
         logger.error("Delivery stopped: %s", report.halted)
-    if report.in_doubt or report.resent:
-        logger.warning("%d message(s) in doubt, may have arrived (each is resent once with the same Message-ID): %s; "
-                       "resent in doubt, may have arrived twice: %s", len(report.in_doubt), ", ".join(report.in_doubt),
-                       ", ".join(report.resent) or "none")
-        acknowledge_doubt(engine(), sorted({*report.in_doubt, *report.resent}))
+    if report.retrying:
+        logger.warning("%d message(s) not delivered, kept for retry: %s", len(report.retrying), next(iter(report.errors.values()), ""))
+    if report.failed:
+        logger.error("%d message(s) failed for good: %s", len(report.failed), ", ".join(report.failed))
+    if report.in_doubt:
+        logger.warning("%d message(s) in doubt, may have arrived (each is resent once with the same Message-ID): %s",
+                       len(report.in_doubt), ", ".join(report.in_doubt))
+    if report.resent:
+        logger.warning("%d message(s) in doubt were resent with the same Message-ID and may have arrived twice: %s",
+                       len(report.resent), ", ".join(report.resent))
+
+
+@task(name="deliver-notifications", cache_policy=NO_CACHE)
+async def deliver_notifications(keys: list[str], at: datetime) -> DeliveryReport:
+    """Send the outbox rows a step queued; undelivered ones wait for a retry, and the log says why."""
+    if keys and not outbox.channel_configured():
+        get_run_logger().warning("%d message(s) stay in the outbox: %s", len(keys), outbox.NO_CHANNEL)
+        return DeliveryReport()
+    report = await asyncio.to_thread(outbox.send_notifications, keys, at)
+    log_delivery(report)
+    await asyncio.to_thread(outbox.doubt_reported, sorted({*report.in_doubt, *report.resent}))
     return report

@@ -1,4 +1,4 @@
-"""Submission: the guarded move to SUBMITTED with a receipt to the applicant, and the review once a call closes."""
+"""Submission: the guarded move to SUBMITTED with receipts; a closed call's review; a withdrawal."""
 
 from __future__ import annotations
 
@@ -6,44 +6,17 @@ from datetime import datetime
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
-from pydantic import BaseModel
 
-from domain import repository as repo
-from domain.errors import GrantflowError, ValidationFailed
 from domain.formatting import format_instant
-from domain.store import unit_of_work
-from domain.submission import begin_review, submit_application
-from flows.runtime import actor, begin_stage, deliver_notifications, engine, instant, step
-from notifications.messages import submitted_messages
-from notifications.outbox import enqueue
+from flows.runtime import deliver_notifications, label_run, step
+from usecases import submission as usecase
+from usecases.context import When
+from usecases.submission import ReviewResult, SubmissionResult, WithdrawalResult
 
-
-class SubmissionResult(BaseModel):
-    application_id: str
-    accepted: bool
-    problems: list[str] = []
-    notifications: list[str] = []
-    submitted_at: datetime | None = None
-    # Whether the instant was a replayed one, and when the submission was really written.
-    replayed: bool | None = None
-    recorded_at: datetime | None = None
-
-
-@step(name="submit-application")
-def submit(application_id: str, at: datetime) -> SubmissionResult:
-    """Submit and queue the receipts in one transaction; a refusal changes nothing and says why."""
-    try:
-        with unit_of_work(engine()) as session:
-            event = submit_application(session, application_id, at=at, actor=actor())
-            app = repo.application(session, application_id)
-            keys = enqueue(session, submitted_messages(session, app, at), at=at)
-    except ValidationFailed as refused:
-        return SubmissionResult(application_id=application_id, accepted=False, problems=[p.message for p in refused.problems])
-    except GrantflowError as refused:
-        # Already submitted, or past submission: a refusal like any other, not a failed task with a traceback.
-        return SubmissionResult(application_id=application_id, accepted=False, problems=[refused.message])
-    return SubmissionResult(application_id=application_id, accepted=True, notifications=keys, submitted_at=event.occurred_at,
-                            replayed=event.replayed, recorded_at=event.recorded_at)
+submit = step(name="submit-application")(usecase.submit)
+begin_review = step(name="begin-review")(usecase.start_review)
+begin_due_reviews = step(name="begin-due-reviews")(usecase.start_due_reviews)
+withdraw = step(name="withdraw-application")(usecase.withdraw)
 
 
 def submission_markdown(result: SubmissionResult) -> str:
@@ -62,23 +35,36 @@ def submission_markdown(result: SubmissionResult) -> str:
 @flow(name="submission", flow_run_name="submit/{application_id}")
 async def submission(application_id: str, at: datetime | None = None) -> SubmissionResult:
     """Submit now; `at` replays a past submission and is taken on a replay database only."""
-    moment = await begin_stage(application_id, at)
-    result = await submit(application_id, moment)
-    if result.accepted:
-        await deliver_notifications(result.notifications, moment)
-    else:
-        get_run_logger().warning("Submission of %s refused: %s", application_id, "; ".join(result.problems))
+    await label_run(application_id)
+    result = await submit(application_id, When(stated=at))
     await acreate_markdown_artifact(submission_markdown(result), key=f"submission-{application_id}", description="Submission")
+    if not result.accepted:
+        get_run_logger().warning("Submission of %s refused: %s", application_id, "; ".join(result.problems))
+        return result
+    assert result.submitted_at is not None
+    await deliver_notifications(result.notifications, result.submitted_at)
     return result
 
 
-@step(name="begin-review")
-def start_review(call_id: str, at: datetime) -> list[str]:
-    with unit_of_work(engine()) as session:
-        return [event.application_id for event in begin_review(session, call_id, at=at, actor=actor())]
+def _review_name() -> str:
+    from prefect.runtime import flow_run
+
+    return f"review/{flow_run.parameters.get('call_id') or 'closed-calls'}"
 
 
-@flow(name="review", flow_run_name="review/{call_id}")
-async def review(call_id: str, at: datetime | None = None) -> list[str]:
-    """After a call closes, its submitted applications go under review."""
-    return await start_review(call_id, instant(at, field="at"))
+@flow(name="review", flow_run_name=_review_name)
+async def review(call_id: str | None = None, at: datetime | None = None) -> list[ReviewResult]:
+    """After a call closes, its submitted applications go under review; without a call, every call that has closed."""
+    if call_id is not None:
+        return [await begin_review(call_id, When(stated=at))]
+    return await begin_due_reviews(When(stated=at))
+
+
+@flow(name="withdrawal", flow_run_name="withdraw/{application_id}")
+async def withdrawal(application_id: str, reason: str, at: datetime | None = None) -> WithdrawalResult:
+    """The applicant withdraws an application not yet decided; its reminders stop."""
+    await label_run(application_id)
+    result = await withdraw(application_id, reason, When(stated=at))
+    await acreate_markdown_artifact(f"# {application_id} withdrawn\n\nFrom stage {result.from_stage} at {format_instant(result.at)}.\n\n> {reason}",
+                                    key=f"withdrawal-{application_id}", description="Withdrawal")
+    return result

@@ -1,4 +1,4 @@
-"""The `grantflow` command: import, status, export, submit, decide, remind, serve, demo."""
+"""The `grantflow` command: every lifecycle step, the database, status and export, `serve` and `demo`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 import secrets
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -26,27 +26,35 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
 
-from domain.clock import system_now
 from domain.errors import GrantflowError, ValidationFailed
-from domain.formatting import format_date, format_money
-from domain.importing import ImportSummary, import_into
+from domain.formatting import format_date, format_instant, format_money
+from domain.importing import ImportSummary
 from domain.inputs import Instant, Slug, parse_option
 from domain.model import ClockMode
 from domain.redaction import redact
-from domain.status import ClockStatus, StatusReport, call_statuses, unrelayed_events
-from domain.store import unit_of_work
 from grantflow.database import open_database
+from grantflow.doors import prefect_server
 from grantflow.output import print_json, print_table
 from grantflow.report import call_table, mail_table, sweep_table
 from grantflow.scenario import SEED, read_scenario
-from grantflow.settings import get_settings
+from usecases.context import When
+from usecases.settings import get_settings
 
 if TYPE_CHECKING:
-    from flows.reminders import SweepReport
+    from domain.preparation import Readiness
+    from usecases.alerts import AlertReport
+    from usecases.deadlines import ExtensionResult
+    from usecases.decision import DecisionResult
+    from usecases.reminders import SweepReport
+    from usecases.startup import AcceptanceResult, StartupResult
+    from usecases.submission import ReviewResult, SubmissionResult, WithdrawalResult
+
+# Nothing leaves the machine unless asked for: no usage statistics from a Prefect server a command starts,
+# and no temporary Prefect server started behind a command's back (a step runs directly instead).
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_ENABLED", "false")
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="grantflow: the lifecycle of public grants.")
 db = typer.Typer(no_args_is_help=True, help="The database schema (Alembic migrations).")
@@ -92,15 +100,9 @@ def _instant(text: str | None, option: str) -> datetime | None:
 INSTANT_HELP = "ISO 8601 date and time, e.g. 2020-04-30T16:14:00; without an offset, Helsinki time"
 
 
-def _tether_temporary_server() -> None:
-    """Prefect's temporary server, which a flow starts when PREFECT_API_URL is unset, ends with this command, even SIGKILLed."""
-    from prefect.settings import PREFECT_API_URL
-
-    if not PREFECT_API_URL.value():
-        import grantflow.temporary_server  # noqa: F401 - patches Prefect's command for that server as it is imported
-
-
 def _import(url: str, path: Path, *, show_progress: bool = False) -> ImportSummary:
+    from usecases.importing import import_records
+
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=errors, transient=True, disable=not show_progress,
@@ -108,7 +110,7 @@ def _import(url: str, path: Path, *, show_progress: bool = False) -> ImportSumma
         reading = bar.add_task(f"reading {path.name}", total=None)
         scenario = read_scenario(path)
         bar.remove_task(reading)
-        engine = open_database(url)
+        open_database(url).dispose()
         tasks: dict[str, TaskID] = {}
 
         def report(phase: str, done: int, total: int) -> None:
@@ -116,7 +118,7 @@ def _import(url: str, path: Path, *, show_progress: bool = False) -> ImportSumma
                 tasks[phase] = bar.add_task(phase, total=total)
             bar.update(tasks[phase], completed=done)
 
-        return import_into(engine, scenario, source=str(path), at=system_now(), actor=get_settings().actor, progress=report)
+        return import_records(scenario, source=str(path), progress=report)
 
 
 def _print_import(path: Path, summary: ImportSummary) -> None:
@@ -126,6 +128,38 @@ def _print_import(path: Path, summary: ImportSummary) -> None:
     )
     for moved in summary.moved_deadlines:
         console.print(f"  act-time rule: {escape(moved)}", highlight=False)
+
+
+def _database() -> None:
+    """The configured database, migrated to this grantflow's schema before a step uses it."""
+    open_database(get_settings().database()).dispose()
+
+
+Result = TypeVar("Result")
+
+
+def _run(direct: Callable[[], Result], flow: Callable[[], Coroutine[Any, Any, Result]]) -> Result:
+    """A step through the running server's Prefect API (its run shows in the UI), or directly when no server runs."""
+    _database()
+    with prefect_server() as api:
+        if api is None:
+            return direct()
+        console.print(f"running on the Prefect server at {api}", style="dim", highlight=False)
+        return asyncio.run(flow())
+
+
+def _notify(keys: list[str], at: datetime) -> None:
+    """Send the notices a step queued, when it ran directly; the flow does this itself on a server."""
+    from usecases.outbox import NO_CHANNEL, channel_configured, send_notifications
+
+    if not keys:
+        return
+    if not channel_configured():
+        console.print(f"{len(keys)} notice(s) queued; {NO_CHANNEL}", highlight=False)
+        return
+    report = send_notifications(keys, at)
+    waiting = len(keys) - len(report.sent)
+    console.print(f"{len(report.sent)} notice(s) sent" + (f", {waiting} wait in the outbox for a retry" if waiting else ""), highlight=False)
 
 
 @app.command("import")
@@ -167,21 +201,15 @@ def db_current() -> None:
     else:
         state = "newer than this grantflow knows: it was migrated by a newer grantflow; use that one"
     known = inspect(engine).has_table(DatabaseClock.__tablename__)  # type: ignore[arg-type]
-    clock = _clock_line(engine) if known else "clock: known once upgraded"
+    clock = _clock_line() if known else "clock: known once upgraded"
     console.print(f"current: {current or 'none'} · head: {head} · {state} · {clock}")
 
 
-CLOCK_SAYS = {
-    ClockMode.SYSTEM: "every step happens when it is run; explicit instants (--at, --now) are refused",
-    ClockMode.REPLAY: "explicit instants replay history; every event is recorded as replayed",
-}
+def _clock_line() -> str:
+    from usecases.clock import current_clock
+    from usecases.status import CLOCK_SAYS
 
-
-def _clock_line(engine: Engine) -> str:
-    from domain.clock import clock_mode
-
-    with Session(engine) as session:
-        mode = clock_mode(session)
+    mode = current_clock()
     return f"clock: {mode.value} ({CLOCK_SAYS[mode]})"
 
 
@@ -191,36 +219,32 @@ def db_clock(
     mode: Annotated[ClockMode | None, typer.Argument(help="`replay` makes an empty database replay history with explicit instants")] = None,
 ) -> None:
     """Show the database's clock, or choose it: only while the database holds no application, and never after."""
-    from domain.clock import choose_clock
+    from usecases.clock import set_clock
 
-    engine = open_database(get_settings().database())
+    _database()
     if mode is not None:
-        with unit_of_work(engine) as session:
-            choose_clock(session, mode)
-    console.print(_clock_line(engine), highlight=False)
+        set_clock(mode)
+    console.print(_clock_line(), highlight=False)
 
 
 @app.command()
 @_reported
 def status(as_json: Annotated[bool, typer.Option("--json", help="One JSON document instead of the tables")] = False) -> None:
     """Every call's applications: title, applicant, requested, granted, stage."""
-    from domain.clock import clock_mode
+    from usecases.status import overview
 
-    engine = open_database(get_settings().database())
-    with unit_of_work(engine) as session:
-        calls = call_statuses(session)
-        waiting = unrelayed_events(session)
-        mode = clock_mode(session)
+    _database()
+    report = overview()
     if as_json:
-        print_json(StatusReport(clock=ClockStatus(mode=mode, says=CLOCK_SAYS[mode]), calls=calls, unrelayed_events=waiting))
+        print_json(report)
         return
-    console.print(_clock_line(engine).replace("clock:", "Clock:", 1), highlight=False)
-    if not calls:
+    console.print(f"Clock: {report.clock.mode.value} ({report.clock.says})", highlight=False)
+    if not report.calls:
         console.print("No calls yet: import a scenario with `grantflow import FILE`.")
-    for call in calls:
+    for call in report.calls:
         print_table(console, call_table(call))
-    if waiting:
-        console.print(f"{waiting} domain event(s) not yet relayed to Prefect: `grantflow serve` (or the relay deployment) sends them.")
+    if report.unrelayed_events:
+        console.print(f"{report.unrelayed_events} domain event(s) not yet relayed to Prefect: `grantflow serve` (or the relay deployment) sends them.")
 
 
 @app.command()
@@ -231,49 +255,131 @@ def export(
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write the allocation as an Excel workbook to this file")] = None,
 ) -> None:
     """A call's allocation, one row per application, sub-area line and participant share, as CSV and/or XLSX."""
-    from domain.allocation import allocation_rows
     from grantflow.export import export_allocation
+    from usecases.status import allocation
 
     targets = {option: path for option, path in (("--csv", csv), ("--xlsx", xlsx)) if path is not None}
     if not targets:
         raise ValueError("--csv / --xlsx: give at least one file to write")
     call = parse_option(Slug, call, field="CALL")
-    with unit_of_work(open_database(get_settings().database())) as session:
-        rows = allocation_rows(session, call)
+    _database()
+    rows = allocation(call)
     export_allocation(rows, targets)
     applications = sum(1 for row in rows if row.kind == "application")
     console.print(f"{call}: {applications} application(s), {len(rows)} row(s) written to {', '.join(str(p) for p in targets.values())}.", highlight=False)
 
 
+APPLICATION = Annotated[str, typer.Argument(help="The application's id")]
+AT = Annotated[str | None, typer.Option(help=f"Replay only: the step's instant, {INSTANT_HELP}; default now")]
+
+
+def _when(at: str | None, option: str = "--at") -> When:
+    return When(stated=_instant(at, option), field=option)
+
+
+def _application(text: str) -> str:
+    return parse_option(Slug, text, field="application")
+
+
 @app.command()
 @_reported
-def submit(
-    application: Annotated[str, typer.Argument(help="The application's id")],
-    at: Annotated[str | None, typer.Option(help=f"Replay only: the instant, {INSTANT_HELP}; default now")] = None,
+def deliver(
+    application: APPLICATION,
+    document: Annotated[list[str], typer.Argument(help="The documents delivered, by kind (e.g. project-plan budget)")],
+    at: AT = None,
 ) -> None:
-    """Submit an application through the submission flow; refused if late, incomplete or over budget."""
-    from domain import repository as repo
-    from domain.clock import step_instant
-    from flows.submission import submission
+    """Record documents as delivered (all or none), then show what still stands between the application and submission."""
+    from usecases.preparation import deliver_documents
 
-    stated = _instant(at, "--at")
-    application = parse_option(Slug, application, field="application")
-    with unit_of_work(open_database(get_settings().database())) as session:
-        # An unknown id or an instant the database's clock refuses is refused here, before any flow run.
-        repo.application(session, application)
-        step_instant(session, stated, field="--at")
-    _tether_temporary_server()
-    result = asyncio.run(submission(application, at=stated))
-    if not result.accepted:
+    application, when = _application(application), _when(at)
+
+    async def flow() -> Readiness:
+        from flows.preparation import preparation
+
+        return await preparation(application, deliver=document, at=when.stated)
+
+    report = _run(lambda: deliver_documents(application, document, when), flow)
+    console.print(f"{application}: delivered {', '.join(document)}.")
+    console.print(f"  missing: {', '.join(report.missing_documents) or 'nothing'}; budget: {'; '.join(report.budget_problems) or 'valid'}",
+                  highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_reported
+def submit(application: APPLICATION, at: AT = None) -> None:
+    """Submit an application; refused, naming every reason, if late, incomplete or over budget."""
+    from usecases.submission import submit as submit_application
+
+    application, when = _application(application), _when(at)
+
+    async def flow() -> SubmissionResult:
+        from flows.submission import submission
+
+        return await submission(application, at=when.stated)
+
+    result = _run(lambda: submit_application(application, when), flow)
+    if not result.accepted or result.submitted_at is None:
         shown = result.problems[0] if len(result.problems) == 1 else "\n  - " + "\n  - ".join(result.problems)
         raise _fail(ValueError(f"submission of {application} refused: {shown}"))
-    console.print(f"{application} submitted.")
+    console.print(f"{application} submitted {format_instant(result.submitted_at)}.")
+    if not _served():
+        _notify(result.notifications, result.submitted_at)
+
+
+def _served() -> bool:
+    with prefect_server() as api:
+        return api is not None
+
+
+@app.command()
+@_reported
+def review(
+    call: Annotated[str | None, typer.Argument(help="The call's id; default every call that has closed")] = None,
+    at: AT = None,
+) -> None:
+    """Start the review of a closed call: its submitted applications go under review."""
+    from usecases.submission import start_due_reviews, start_review
+
+    when = _when(at)
+    call_id = parse_option(Slug, call, field="call") if call is not None else None
+
+    async def flow() -> list[ReviewResult]:
+        from flows.submission import review as review_flow
+
+        return await review_flow(call_id, at=when.stated)
+
+    results = _run(lambda: [start_review(call_id, when)] if call_id else start_due_reviews(when), flow)
+    if not results:
+        console.print("No closed call has submitted applications waiting for review.")
+    for result in results:
+        console.print(f"{result.call_id}: under review: {', '.join(result.under_review) or 'none'}", highlight=False)
+
+
+@app.command()
+@_reported
+def withdraw(
+    application: APPLICATION,
+    reason: Annotated[str, typer.Option(help="Why the applicant withdraws it")],
+    at: AT = None,
+) -> None:
+    """Withdraw an application not yet decided; its reminders stop."""
+    from usecases.submission import withdraw as withdraw_application
+
+    application, when = _application(application), _when(at)
+
+    async def flow() -> WithdrawalResult:
+        from flows.submission import withdrawal
+
+        return await withdrawal(application, reason, at=when.stated)
+
+    result = _run(lambda: withdraw_application(application, reason, when), flow)
+    console.print(f"{application} withdrawn (it was {result.from_stage.replace('_', ' ')}).")
 
 
 @app.command()
 @_reported
 def decide(
-    application: Annotated[str, typer.Argument(help="The application's id")],
+    application: APPLICATION,
     justification: Annotated[str, typer.Option(help="The decision's written justification")],
     granted: Annotated[str | None, typer.Option(help="The granted total in euros; default the sum of the lines")] = None,
     line: Annotated[list[str] | None, typer.Option(help="A sub-area's grant, SUBAREA=AMOUNT (repeat per line)")] = None,
@@ -286,23 +392,175 @@ def decide(
     ] = None,
     decided_by: Annotated[str | None, typer.Option(help="Who decided; default GRANTFLOW_ACTOR")] = None,
 ) -> None:
-    """Record a decision: validated, stored, and its `grantflow.decision.recorded` event written for the decision flow."""
-    from domain.decision import record_decision
+    """Record a decision; applied at once when no server runs, else by the decision flow its event triggers."""
+    from domain.clock import system_now
     from grantflow.decide import decision_from_options
+    from usecases.decision import record
 
     settings = get_settings()
-    # The decision is recorded now; decided_at is data about the decision, which may precede its recording.
-    now = system_now()
     decision = decision_from_options(
         application, granted=granted, rejected=rejected, lines=line or [], shares=share or [], justification=justification,
-        period=period, decided_at=_instant(decided_at, "--decided-at") or now,
+        period=period, decided_at=_instant(decided_at, "--decided-at") or system_now(),
         decided_by=decided_by if decided_by is not None else settings.actor,
     )
-    with unit_of_work(open_database(settings.database())) as session:
-        row = record_decision(session, decision, at=now, actor=settings.actor)
-        outcome, total = row.outcome.value, row.granted_cents
-    console.print(f"Decision for {application} recorded: {outcome}, {format_money(total)}. "
-                  "The decision flow applies it once the event reaches Prefect (`grantflow serve` relays it).")
+    _database()
+    recorded = record(decision)
+    console.print(f"Decision for {application} recorded: {recorded.outcome}, {format_money(recorded.granted_cents)}.")
+    if _served():
+        console.print("The decision flow applies it once its event reaches the server (the relay of `grantflow serve` sends it).")
+        return
+    _apply_directly(application, When(), said="no server is running, so it is applied now")
+
+
+def _apply_directly(application: str, when: When, *, said: str) -> None:
+    from usecases.decision import apply as apply_decision
+
+    result = apply_decision(application, when)
+    if result.waiting_for:
+        console.print(f"Not applied yet: {result.waiting_for}.", highlight=False)
+        return
+    console.print(f"{'Applied' if result.applied else 'Already applied'} ({said}): stage {result.stage.replace('_', ' ')}.", highlight=False)
+    _notify(result.notifications, result.at)
+
+
+@app.command("apply")
+@_reported
+def apply_command(application: APPLICATION, at: AT = None) -> None:
+    """Apply an application's recorded decision (once; a second time changes nothing)."""
+    from usecases.decision import apply as apply_decision
+
+    application, when = _application(application), _when(at)
+
+    async def flow() -> DecisionResult:
+        from flows.decision import decision
+
+        return await decision(application, at=when.stated)
+
+    _database()
+    with prefect_server() as api:
+        if api is None:
+            _apply_directly(application, when, said="directly")
+            return
+    result = _run(lambda: apply_decision(application, when), flow)
+    if result.waiting_for:
+        console.print(f"Not applied yet: {result.waiting_for}.", highlight=False)
+    else:
+        console.print(f"{application}: stage {result.stage.replace('_', ' ')}.", highlight=False)
+
+
+@app.command()
+@_reported
+def accept(application: APPLICATION, at: AT = None) -> None:
+    """Record that the grantee accepted the grant and its terms; the project starts once it can."""
+    from usecases.startup import accept as accept_grant
+
+    application, when = _application(application), _when(at)
+
+    async def flow() -> AcceptanceResult:
+        from flows.startup import grant_acceptance
+
+        return await grant_acceptance(application, at=when.stated)
+
+    result = _run(lambda: accept_grant(application, when), flow)
+    if not result.accepted_now:
+        console.print(f"{application}: the grant was already accepted, {format_instant(result.accepted_at)}.")
+        return
+    console.print(f"{application}: grant accepted {format_instant(result.accepted_at)}.")
+    if _served():
+        console.print("The start-up flow starts the project once the acceptance's event reaches the server.")
+        return
+    _start_directly(application, When(stated=when.stated, field=when.field), said="no server is running, so it is started now")
+
+
+def _start_directly(application: str, when: When, *, said: str) -> None:
+    from usecases.startup import start as start_project
+
+    _print_start(start_project(application, when), said=said)
+
+
+def _print_start(result: StartupResult, *, said: str = "") -> None:
+    if result.waiting_for:
+        console.print(f"{result.application_id}: the project waits for {result.waiting_for}.", highlight=False)
+        return
+    if not result.started_now:
+        console.print(f"{result.application_id}: the project had already started.")
+        return
+    console.print(f"{result.application_id}: project started{f' ({said})' if said else ''}, grant period {result.period}.", highlight=False)
+    for reporting in result.reporting:
+        console.print(f"  {reporting}", highlight=False)
+    _notify(result.notifications, result.at)
+
+
+@app.command()
+@_reported
+def start(application: APPLICATION, at: AT = None) -> None:
+    """Start a granted project whose grant is accepted, with its reporting deadlines (once)."""
+    from usecases.startup import start as start_project
+
+    application, when = _application(application), _when(at)
+
+    async def flow() -> StartupResult:
+        from flows.startup import startup
+
+        return await startup(application, at=when.stated)
+
+    _database()
+    if not _served():
+        _start_directly(application, when, said="")
+        return
+    result = _run(lambda: start_project(application, when), flow)
+    if result.waiting_for:
+        console.print(f"{application}: the project waits for {result.waiting_for}.", highlight=False)
+    else:
+        console.print(f"{application}: project {'started' if result.started_now else 'had already started'}, grant period {result.period}.")
+
+
+@app.command()
+@_reported
+def extend(
+    application: APPLICATION,
+    duty: Annotated[str, typer.Argument(help="The duty's kind, e.g. grant-acceptance or final-report")],
+    due: Annotated[str, typer.Option(help=f"The new deadline, {INSTANT_HELP}")],
+    reason: Annotated[str, typer.Option(help="Why the deadline is extended")],
+    at: AT = None,
+) -> None:
+    """Extend a duty's deadline; the next reminder sweep re-plans its reminders for the new date."""
+    from usecases.deadlines import extend as extend_duty
+
+    application, when = _application(application), _when(at)
+    new_due = parse_option(Instant, due, field="--due")
+    kind = parse_option(Slug, duty, field="duty")
+
+    async def flow() -> ExtensionResult:
+        from flows.deadlines import deadline_extension
+
+        return await deadline_extension(application, kind, new_due, reason, at=when.stated)
+
+    result = _run(lambda: extend_duty(application, kind, new_due, reason, when), flow)
+    console.print(f"{application}: {result.title} now due {format_instant(result.due_at)}.", highlight=False)
+
+
+@app.command()
+@_reported
+def overdue(now: Annotated[str | None, typer.Option(help=f"Replay only: the check's instant, {INSTANT_HELP}; default now")] = None) -> None:
+    """Run the overdue checks: late decisions and unconfirmed start-ups, each told to the call's officer once."""
+    from usecases.alerts import check_overdue
+
+    when = _when(now, "--now")
+
+    async def flow() -> AlertReport:
+        from flows.alerts import overdue_checks
+
+        return await overdue_checks(when.stated)
+
+    report = _run(lambda: check_overdue(when), flow)
+    if not report.alerts:
+        console.print("Nothing overdue.")
+    for alert in report.alerts:
+        console.print(f"{alert.application_id}: {alert.kind.value.replace('_', ' ')} for {alert.days} days (since {format_instant(alert.since)})",
+                      highlight=False)
+    if not _served():
+        _notify(report.notifications, report.at)
 
 
 def _not_planned(report: SweepReport) -> list[str]:
@@ -317,15 +575,22 @@ def remind(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent; send and store nothing")] = False,
 ) -> None:
     """Run the reminder sweep: every reminder due at NOW, each sent once; what waits, and why, is listed."""
-    from domain.clock import step_instant
-    from flows.outbox import waiting_lines
-    from flows.reminders import reminder_sweep
+    from usecases import reminders
+    from usecases.outbox import waiting_lines
 
-    stated = _instant(now, "--now")
-    with Session(open_database(get_settings().database())) as session:
-        step_instant(session, stated, field="--now")
-    _tether_temporary_server()
-    report = asyncio.run(reminder_sweep(stated, dry_run=dry_run))
+    when = _when(now, "--now")
+
+    def direct() -> SweepReport:
+        report = reminders.sweep(when, dry_run=dry_run)
+        reminders.reported(report)
+        return report
+
+    async def flow() -> SweepReport:
+        from flows.reminders import reminder_sweep
+
+        return await reminder_sweep(when.stated, dry_run=dry_run)
+
+    report = _run(direct, flow)
     console.print(sweep_table(report))
     if dry_run:
         console.print("dry run: nothing was sent or stored")
@@ -382,14 +647,14 @@ def demo(
     state_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database and Prefect state")] = Path(".grantflow/demo"),
 ) -> None:
     """The seed lifecycle on a fresh SQLite database, with e-mail delivered to a local SMTP server."""
-    from grantflow.demo import make_replay_database, prepare_environment, run_timeline
+    from grantflow.demo import demo_server, make_replay_database, prepare_environment, run_timeline
     from grantflow.folders import state_folder
     from grantflow.mailsink import MailSink
+    from usecases.status import overview
 
     started = time.monotonic()
     state_folder(state_dir, field="--state-dir")
     prepare_environment(state_dir)
-    _tether_temporary_server()
     database = state_dir / "grantflow.db"
     database.unlink(missing_ok=True)
     url = f"sqlite:///{database}"
@@ -401,14 +666,12 @@ def demo(
         os.environ["GRANTFLOW_EMAIL_URL"] = sink.channel_url()
         console.print(Panel(f"grantflow demo · replay database {database} · SMTP server 127.0.0.1:{sink.port}", expand=False))
         _print_import(SEED, _import(url, SEED))
-        asyncio.run(run_timeline(console))
+        with demo_server(state_dir):
+            asyncio.run(run_timeline(console))
         time.sleep(0.2)  # the SMTP server hands over the last message asynchronously
         mails = sink.mails
-    engine = open_database(url)
-    with unit_of_work(engine) as session:
-        calls = call_statuses(session)
     console.print()
-    for call in calls:
+    for call in overview().calls:
         print_table(console, call_table(call))
     console.print(mail_table(mails))
     for mail in mails:

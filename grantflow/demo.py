@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ def timeline() -> list[Event]:
     from flows.decision import decision
     from flows.preparation import preparation
     from flows.reminders import reminder_sweep
-    from flows.startup import startup
+    from flows.startup import grant_acceptance, startup
     from flows.submission import review, submission
 
     def prepare(app: str, *docs: str) -> Step:
@@ -56,7 +57,8 @@ def timeline() -> list[Event]:
 
     def close(call: str) -> Step:
         async def run(moment: datetime) -> str:
-            return f"{call}: under review: {', '.join(await review(call, at=moment)) or 'none'}"
+            (result,) = await review(call, at=moment)
+            return f"{call}: under review: {', '.join(result.under_review) or 'none'}"
 
         return run
 
@@ -71,6 +73,13 @@ def timeline() -> list[Event]:
         async def run(moment: datetime) -> str:
             result = await startup(app, at=moment)
             return f"{app}: project started, grant period {result.period}, {len(result.reporting)} reporting deadline(s)"
+
+        return run
+
+    def accept(app: str) -> Step:
+        async def run(moment: datetime) -> str:
+            result = await grant_acceptance(app, at=moment)
+            return f"{app}: grant accepted {format_instant(result.accepted_at)}"
 
         return run
 
@@ -111,9 +120,9 @@ def timeline() -> list[Event]:
         Event(at("2020-06-30 14:00"), "decision", decide("soite-fsc-2020")),
         Event(at("2020-06-30 14:00"), "decision", decide("soite-ru-2020")),
         Event(at("2020-06-30 14:00"), "decision", decide("ot-2020")),
-        Event(at("2020-07-20 10:00"), "grant accepted", prepare("soite-fsc-2020", "grant-acceptance")),
-        Event(at("2020-07-20 10:05"), "grant accepted", prepare("soite-ru-2020", "grant-acceptance")),
-        Event(at("2020-07-22 11:00"), "grant accepted", prepare("ot-2020", "grant-acceptance")),
+        Event(at("2020-07-20 10:00"), "grant accepted", accept("soite-fsc-2020")),
+        Event(at("2020-07-20 10:05"), "grant accepted", accept("soite-ru-2020")),
+        Event(at("2020-07-22 11:00"), "grant accepted", accept("ot-2020")),
         Event(at("2020-08-14 12:00"), "revised plan", prepare("soite-ru-2020", "revised-plan")),
         Event(at("2020-08-20 15:00"), "revised plan", prepare("ot-2020", "revised-plan")),
         Event(at("2020-09-01 09:00"), "start-up", start("soite-fsc-2020")),
@@ -133,19 +142,14 @@ async def run_timeline(console: Console) -> None:
 
 async def relay_events(console: Console) -> None:
     """The lifecycle's domain events, sent to Prefect as the relay of `grantflow serve` would: visible under Events."""
-    from collections import Counter
-
     from prefect.client.orchestration import get_client
-    from sqlmodel import Session, select
 
-    from domain.model import DomainEvent
     from flows.relay import relay_all
-    from flows.runtime import engine
+    from usecases.relay import relayed_counts
 
     async with get_client() as client:
-        report = await relay_all(engine(), client)
-    with Session(engine()) as session:
-        names = Counter(session.exec(select(DomainEvent.name).where(DomainEvent.relayed_at.is_not(None))))  # type: ignore[union-attr]
+        report = await relay_all(client)
+    names = relayed_counts()
     kinds = ", ".join(f"{name.removeprefix('grantflow.')} ×{count}" for name, count in sorted(names.items()))
     console.print(f"{report.relayed} domain events relayed to Prefect ({kinds})" + (f"; {report.waiting} waiting: {report.error}" if report.error else ""),
                   soft_wrap=True, highlight=False)
@@ -153,15 +157,26 @@ async def relay_events(console: Console) -> None:
 
 def make_replay_database(url: str) -> None:
     """The demo's fresh database replays 2020: its steps happen at the instants the timeline states."""
-    from domain.clock import choose_clock
     from domain.model import ClockMode
-    from domain.store import unit_of_work
     from grantflow.database import open_database
+    from usecases.clock import set_clock
 
-    engine = open_database(url)
-    with unit_of_work(engine) as session:
-        choose_clock(session, ClockMode.REPLAY)
-    engine.dispose()
+    open_database(url).dispose()
+    set_clock(ClockMode.REPLAY)
+
+
+@contextmanager
+def demo_server(state_dir: Path) -> Iterator[None]:
+    """The demo's runs go to the operator's server when PREFECT_API_URL names one, else to a Prefect server of its own."""
+    if os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.settings import temporary_settings
+
+    from grantflow.prefect_server import PrefectServer
+
+    with PrefectServer(state_dir / "prefect-server", ui=False) as server, temporary_settings(server.client_settings()):
+        yield
 
 
 def prepare_environment(state_dir: Path) -> None:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.table import Table
 
 from domain.formatting import format_instant, format_money
 from domain.model import Outcome, Stage
 from domain.status import CallStatus
 from grantflow.mailsink import ReceivedMail
-
-if TYPE_CHECKING:  # the sweep's module imports Prefect, which `status` and `import` do without
-    from flows.reminders import SweepReport
+from usecases.reminders import SweepReport
 
 OUTCOME_LABELS = {Outcome.FULL: "granted in full", Outcome.PARTIAL: "partially granted", Outcome.REJECTED: "rejected"}
 STAGE_STYLES = {

@@ -12,8 +12,9 @@ from prefect.client.orchestration import get_client
 from prefect.settings import temporary_settings
 
 from grantflow.database import open_database
+from grantflow.doors import forget_served, record_served
 from grantflow.prefect_server import PrefectServer
-from grantflow.settings import get_settings
+from usecases.settings import get_settings
 
 logger = logging.getLogger("grantflow.serve")
 
@@ -24,7 +25,7 @@ async def run_services(stop: asyncio.Event, *, ready: Callable[[int], None] | No
     from flows.relay import relay_forever
     from flows.worker import InProcessWorker
 
-    engine = open_database(get_settings().database())
+    open_database(get_settings().database())
     specs = read_deployments()
     async with get_client() as client:
         flows = await apply_deployments(client, specs)
@@ -32,7 +33,7 @@ async def run_services(stop: asyncio.Event, *, ready: Callable[[int], None] | No
     worker = InProcessWorker(pools.pop(), flows, poll=poll)
     if ready is not None:
         ready(len(flows))
-    await asyncio.gather(worker.run(stop), relay_forever(engine, stop, interval=poll))
+    await asyncio.gather(worker.run(stop), relay_forever(stop, interval=poll))
 
 
 def serve(home: Path, port: int, *, announce: Callable[[str], None]) -> None:
@@ -43,16 +44,24 @@ def serve(home: Path, port: int, *, announce: Callable[[str], None]) -> None:
     with server, temporary_settings(server.client_settings()):
         stop = asyncio.Event()
 
+        def ready(count: int) -> None:
+            record_served(server.api_url, server.auth_file)
+            announce(
+                f"Serving {count} deployments from prefect.yaml; worker and event relay running.\n"
+                f"Every grantflow command with this GRANTFLOW_HOME ({get_settings().home}) runs its steps here, shown in the UI.\n"
+                f"The UI asks for the auth string kept in {server.auth_file} (readable by you alone): paste the whole line.\n"
+                f"Other Prefect clients: PREFECT_API_URL={server.api_url} PREFECT_API_AUTH_STRING=\"$(cat {server.auth_file})\"\n"
+                f"Prefect UI: {server.ui_url}   (Ctrl-C stops everything)"
+            )
+
         async def main() -> None:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            await run_services(stop, ready=lambda count: announce(
-                f"Serving {count} deployments from prefect.yaml; worker and event relay running.\n"
-                f"The UI asks for the auth string kept in {server.auth_file} (readable by you alone): paste the whole line.\n"
-                f"Commands against this server: PREFECT_API_URL={server.api_url} PREFECT_API_AUTH_STRING=\"$(cat {server.auth_file})\"\n"
-                f"Prefect UI: {server.ui_url}   (Ctrl-C stops everything)"
-            ))
+            try:
+                await run_services(stop, ready=ready)
+            finally:
+                forget_served(server.api_url)
 
         asyncio.run(main())
         announce("Stopping: runs in progress finished, relay stopped; stopping the Prefect server …")

@@ -55,7 +55,7 @@ def served(database_url: str, deployments: dict[UUID, Flow[..., Any]]) -> Iterat
     stop = asyncio.Event()
 
     async def services() -> None:
-        await asyncio.gather(InProcessWorker("grantflow", deployments, poll=0.1).run(stop), relay_forever(engine, stop, interval=0.1))
+        await asyncio.gather(InProcessWorker("grantflow", deployments, poll=0.1).run(stop), relay_forever(stop, interval=0.1))
 
     # The thread runs in a copy of this context, where the session's server is the Prefect API.
     context = contextvars.copy_context()

@@ -46,16 +46,17 @@ async def test_the_submission_flow_with_an_instant_is_refused_on_a_system_clock_
 
 
 # The arguments a deployment's flow needs besides its instant, by parameter name.
-REQUIRED = {"application_id": "soite-fsc-2020", "call_id": "fsc-2020"}
+REQUIRED = {"application_id": "soite-fsc-2020", "call_id": "fsc-2020", "reason": "merged with another", "kind": "project-plan",
+            "due_at": datetime(2030, 1, 31, 14, 15, tzinfo=UTC)}
 
 
 def _instant_parameters() -> list[tuple[str, str, Callable[..., Any]]]:
-    """Every deployment whose flow takes an instant, with that parameter's name."""
+    """Every deployment whose flow takes the step's instant, with that parameter's name (a new deadline is data, not an instant of the step)."""
     found = []
     for spec in read_deployments():
         flow = spec.load_flow()
         for name, parameter in inspect.signature(flow.fn).parameters.items():
-            if "datetime" in str(parameter.annotation):
+            if "datetime" in str(parameter.annotation) and name != "due_at":
                 found.append((spec.name, name, flow))
     return found
 
@@ -74,8 +75,8 @@ async def test_every_deployments_stated_instant_is_refused_on_a_system_clock_dat
 
 def test_the_deployments_taking_an_instant_are_the_ones_known() -> None:
     assert sorted((d, p) for d, p, _ in _instant_parameters()) == [
-        ("decision", "at"), ("outbox-delivery", "now"), ("overdue-checks", "now"), ("preparation", "at"), ("reminder-sweep", "now"), ("review", "at"),
-        ("startup", "at"), ("submission", "at"),
+        ("deadline-extension", "at"), ("decision", "at"), ("grant-acceptance", "at"), ("outbox-delivery", "now"), ("overdue-checks", "now"),
+        ("preparation", "at"), ("reminder-sweep", "now"), ("review", "at"), ("startup", "at"), ("submission", "at"), ("withdrawal", "at"),
     ]
 
 

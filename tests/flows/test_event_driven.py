@@ -160,7 +160,7 @@ def test_decisions_recorded_while_the_prefect_server_is_down_are_relayed_and_app
 def start_interactive(application_id: str) -> uuid.UUID:
     async def create() -> uuid.UUID:
         async with get_client() as client:
-            deployment = await client.read_deployment_by_name("decision-interactive/decision-interactive")
+            deployment = await client.read_deployment_by_name("decision-form/decision-form")
             run = await client.create_flow_run_from_deployment(deployment.id, parameters={"application_id": application_id})
             return run.id
 
@@ -203,7 +203,7 @@ RU_FORM = {
 
 
 @pytest.mark.sqlite_only
-def test_the_interactive_decision_waits_for_the_form_refuses_a_bad_one_and_records_a_good_one(
+def test_the_decision_form_waits_for_the_form_refuses_a_bad_one_and_records_a_good_one(
     undecided: Engine, served: None, mail_sink: MailSink
 ) -> None:
     run_id = start_interactive("soite-ru-2020")

@@ -66,7 +66,7 @@ async def test_a_late_submission_is_refused_and_nothing_is_sent_or_stored(seeded
 async def test_the_decision_flow_applies_once_and_notifies_once(seeded: Engine, mail_sink: MailSink) -> None:
     await preparation("soite-ru-2020", deliver=["project-plan"], at=hel("2020-04-27 14:00"))
     await submission("soite-ru-2020", at=hel("2020-04-30 16:14:59"))
-    assert await review("ru-2020", at=hel("2020-05-04 08:00")) == ["soite-ru-2020"]
+    assert [r.under_review for r in await review("ru-2020", at=hel("2020-05-04 08:00"))] == [["soite-ru-2020"]]
     first = await decision("soite-ru-2020", at=hel("2020-06-30 14:00"))
     second = await decision("soite-ru-2020", at=hel("2020-06-30 14:05"))
     assert (first.applied, first.stage) == (True, "partially_granted")
@@ -120,9 +120,9 @@ async def test_the_email_channel_can_live_in_a_prefect_secret_block(seeded: Engi
     ]
 
 
-async def test_the_interactive_decision_for_an_application_never_submitted_asks_for_no_form_and_says_why(seeded: Engine) -> None:
-    from flows.decision_input import interactive_decision
+async def test_the_decision_form_for_an_application_never_submitted_asks_for_no_form_and_says_why(seeded: Engine) -> None:
+    from flows.decision_form import decision_form
 
-    result = await interactive_decision("lappi-ru-2020")
+    result = await decision_form("lappi-ru-2020")
     assert not result.recorded and result.attempts == 0
     assert result.refused == "the application is in preparation, never submitted; only a submitted application can be decided"

@@ -72,7 +72,7 @@ def _stated_instant_options() -> list[tuple[str, str]]:
     found = []
     for name, command in get_command(app).commands.items():  # type: ignore[attr-defined]
         for parameter in getattr(command, "params", []):
-            if INSTANT_HELP in (getattr(parameter, "help", None) or "") and parameter.name != "decided_at":
+            if INSTANT_HELP in (getattr(parameter, "help", None) or "") and parameter.name not in ("decided_at", "due"):
                 found.append((name, parameter.name))
     return found
 
@@ -82,15 +82,26 @@ def test_every_commands_stated_instant_is_refused_on_a_system_clock_database(
     system_clock: Engine, prefect_server: None, command: str, option: str
 ) -> None:
     before = stored(system_clock)
-    arguments = [command, *(["soite-fsc-2020"] if command == "submit" else []), f"--{option.replace('_', '-')}", "2020-04-30T16:00"]
+    arguments = [command, *REQUIRED.get(command, []), f"--{option.replace('_', '-')}", "2020-04-30T16:00"]
     result = runner.invoke(app, arguments)
     assert result.exit_code == 1
     assert f"--{option.replace('_', '-')}: an explicit instant replays history" in result.output
     assert stored(system_clock) == before
 
 
+# What each command needs besides its instant; the instant is refused before any of it is looked at.
+REQUIRED = {
+    "deliver": ["soite-fsc-2020", "budget"], "submit": ["soite-fsc-2020"], "withdraw": ["soite-fsc-2020", "--reason", "merged"],
+    "apply": ["soite-fsc-2020"], "accept": ["soite-fsc-2020"], "start": ["soite-fsc-2020"],
+    "extend": ["soite-fsc-2020", "project-plan", "--due", "2030-01-31T16:15", "--reason", "more time"],
+}
+
+
 def test_the_commands_with_a_stated_instant_are_the_ones_known() -> None:
-    assert sorted(_stated_instant_options()) == [("remind", "now"), ("submit", "at")]
+    assert sorted(_stated_instant_options()) == [
+        ("accept", "at"), ("apply", "at"), ("deliver", "at"), ("extend", "at"), ("overdue", "now"), ("remind", "now"), ("review", "at"),
+        ("start", "at"), ("submit", "at"), ("withdraw", "at"),
+    ]
 
 
 RU = ["decide", "soite-ru-2020", "--line", "1=580000", "--line", "2=950000", "--line", "3=1150000",

@@ -20,12 +20,13 @@ def stored(engine: Engine) -> tuple[list[Decision], list[DomainEvent]]:
         return list(session.exec(select(Decision))), list(session.exec(select(DomainEvent).where(DomainEvent.name == "grantflow.decision.recorded")))
 
 
-def test_decide_records_the_decision_and_its_event_without_applying_it(undecided: Engine) -> None:
+def test_decide_without_a_server_records_the_decision_and_applies_it_at_once_saying_so(undecided: Engine) -> None:
     result = runner.invoke(app, RU)
     assert result.exit_code == 0, result.output
     assert "Decision for soite-ru-2020 recorded: partial, 2 680 000 €" in result.output
+    assert "Applied (no server is running, so it is applied now): stage partially granted" in result.output
     (decision,), (event,) = stored(undecided)
-    assert decision.granted_cents == 268_000_000 and decision.applied_at is None
+    assert decision.granted_cents == 268_000_000 and decision.applied_at is not None
     assert event.relayed_at is None and event.payload["outcome"] == "partial"
     with Session(undecided) as session:
         assert sorted(line.granted_cents for line in session.exec(select(DecisionLine))) == [58_000_000, 95_000_000, 115_000_000]

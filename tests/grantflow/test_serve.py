@@ -51,8 +51,8 @@ def test_serve_registers_every_deployment_schedules_runs_prints_the_ui_address_a
                 return {deployments[run["deployment_id"]] for run in runs}
 
             eventually(lambda: scheduled() >= {"reminder-sweep", "overdue-checks", "relay"}, "the scheduler schedules the cron deployments")
-        assert set(deployments.values()) == {"preparation", "submission", "review", "decision", "decision-interactive", "startup",
-                                             "reminder-sweep", "outbox-delivery", "overdue-checks", "relay"}
+        assert set(deployments.values()) == {"preparation", "submission", "review", "withdrawal", "decision", "decision-form", "grant-acceptance",
+                                             "startup", "deadline-extension", "reminder-sweep", "outbox-delivery", "overdue-checks", "relay"}
         assert any("grantflow.decision.recorded" in json.dumps(a["trigger"]) for a in automations)
         serve.send_signal(signal.SIGINT)
         rest, _ = serve.communicate(timeout=60)
@@ -105,3 +105,29 @@ def test_serve_refuses_a_port_in_use_naming_the_option(database_url: str) -> Non
         result = CliRunner().invoke(app, ["serve", "--port", str(taken.getsockname()[1])])
     assert result.exit_code == 1
     assert "--port:" in result.output and "already in use" in result.output
+
+
+def test_commands_run_their_steps_on_the_running_serve_and_directly_once_it_stops(tmp_path: Path, system_clock: object, database_url: str) -> None:
+    home = {"GRANTFLOW_HOME": str(tmp_path / "home")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | home
+
+    def grantflow(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([GRANTFLOW, *args], env=env, capture_output=True, text=True, timeout=120)
+
+    port = free_port()
+    serve, _ = start_serve(tmp_path, port, **home)
+    try:
+        assert (tmp_path / "home" / "serve.json").is_file()
+        delivered = grantflow("deliver", "soite-fsc-2020", "project-plan")
+        assert delivered.returncode == 0, delivered.stderr
+        assert f"running on the Prefect server at http://127.0.0.1:{port}/api" in delivered.stdout
+        with prefect_api(f"http://127.0.0.1:{port}/api", (tmp_path / "server" / "api-auth").read_text().strip()) as api:
+            runs = api.post("/flow_runs/filter", json={}).json()
+        assert "prepare/soite-fsc-2020" in {run["name"] for run in runs}
+    finally:
+        serve.send_signal(signal.SIGINT)
+        serve.communicate(timeout=60)
+    assert not (tmp_path / "home" / "serve.json").exists()
+    direct = grantflow("deliver", "soite-ru-2020", "project-plan")
+    assert direct.returncode == 0, direct.stderr
+    assert "running on the Prefect server" not in direct.stdout and "soite-ru-2020: delivered project-plan" in direct.stdout

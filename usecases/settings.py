@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     apprise_config: Path | None = None
     # Who the lifecycle's events and decisions name as having acted, where a command names nobody else.
     actor: Actor = "grantflow"
+    # Where grantflow keeps its own state beside the database: `grantflow serve` records there where its
+    # Prefect server listens, so that every other command finds it.
+    home: Path = Path(".grantflow")
     # Delivery from the outbox: attempts before a message is given up and reported to operators, the first
     # wait before a retry (doubling each time), how long a claim may go unrenewed before its sender counts
     # as dead (a live sender renews its claims while their sends run), and how many messages are sent at once.

@@ -1,11 +1,11 @@
-"""The interactive decision's form reads amounts as files and options do."""
+"""The decision form reads amounts as files and options do."""
 
 from decimal import Decimal
 
 import pytest
 
 from domain.errors import ValidationFailed
-from flows.decision_input import DecisionForm, LineForm, decision_of
+from flows.decision_form import DecisionForm, LineForm, decision_of
 from tests.helpers import hel
 
 AT = hel("2020-06-30 12:00")

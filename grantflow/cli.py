@@ -144,22 +144,23 @@ def _run(direct: Callable[[], Result], flow: Callable[[], Coroutine[Any, Any, Re
     with prefect_server() as api:
         if api is None:
             return direct()
-        console.print(f"running on the Prefect server at {api}", style="dim", highlight=False)
+        errors.print(f"running on the Prefect server at {api}", style="dim", highlight=False)
         return asyncio.run(flow())
 
 
-def _notify(keys: list[str], at: datetime) -> None:
-    """Send the notices a step queued, when it ran directly; the flow does this itself on a server."""
+def _notify(keys: list[str], at: datetime, *, quiet: bool = False) -> None:
+    """Send the notices a step queued, when it ran directly (the flow does this itself on a server); `quiet` leaves stdout to JSON."""
     from usecases.outbox import NO_CHANNEL, channel_configured, send_notifications
 
     if not keys:
         return
+    out = errors if quiet else console
     if not channel_configured():
-        console.print(f"{len(keys)} notice(s) queued; {NO_CHANNEL}", highlight=False)
+        out.print(f"{len(keys)} notice(s) queued; {NO_CHANNEL}", highlight=False)
         return
     report = send_notifications(keys, at)
     waiting = len(keys) - len(report.sent)
-    console.print(f"{len(report.sent)} notice(s) sent" + (f", {waiting} wait in the outbox for a retry" if waiting else ""), highlight=False)
+    out.print(f"{len(report.sent)} notice(s) sent" + (f", {waiting} wait in the outbox for a retry" if waiting else ""), highlight=False)
 
 
 @app.command("import")
@@ -269,6 +270,7 @@ def export(
     console.print(f"{call}: {applications} application(s), {len(rows)} row(s) written to {', '.join(str(p) for p in targets.values())}.", highlight=False)
 
 
+JSON = Annotated[bool, typer.Option("--json", help="One JSON document instead of the text")]
 APPLICATION = Annotated[str, typer.Argument(help="The application's id")]
 AT = Annotated[str | None, typer.Option(help=f"Replay only: the step's instant, {INSTANT_HELP}; default now")]
 
@@ -336,6 +338,7 @@ def _served() -> bool:
 def review(
     call: Annotated[str | None, typer.Argument(help="The call's id; default every call that has closed")] = None,
     at: AT = None,
+    as_json: JSON = False,
 ) -> None:
     """Start the review of a closed call: its submitted applications go under review."""
     from usecases.submission import start_due_reviews, start_review
@@ -349,6 +352,9 @@ def review(
         return await review_flow(call_id, at=when.stated)
 
     results = _run(lambda: [start_review(call_id, when)] if call_id else start_due_reviews(when), flow)
+    if as_json:
+        print_json(results)
+        return
     if not results:
         console.print("No closed call has submitted applications waiting for review.")
     for result in results:
@@ -542,7 +548,10 @@ def extend(
 
 @app.command()
 @_reported
-def overdue(now: Annotated[str | None, typer.Option(help=f"Replay only: the check's instant, {INSTANT_HELP}; default now")] = None) -> None:
+def overdue(
+    now: Annotated[str | None, typer.Option(help=f"Replay only: the check's instant, {INSTANT_HELP}; default now")] = None,
+    as_json: JSON = False,
+) -> None:
     """Run the overdue checks: late decisions and unconfirmed start-ups, each told to the call's officer once."""
     from usecases.alerts import check_overdue
 
@@ -554,13 +563,16 @@ def overdue(now: Annotated[str | None, typer.Option(help=f"Replay only: the chec
         return await overdue_checks(when.stated)
 
     report = _run(lambda: check_overdue(when), flow)
+    if not _served():
+        _notify(report.notifications, report.at, quiet=as_json)
+    if as_json:
+        print_json(report)
+        return
     if not report.alerts:
         console.print("Nothing overdue.")
     for alert in report.alerts:
         console.print(f"{alert.application_id}: {alert.kind.value.replace('_', ' ')} for {alert.days} days (since {format_instant(alert.since)})",
                       highlight=False)
-    if not _served():
-        _notify(report.notifications, report.at)
 
 
 def _not_planned(report: SweepReport) -> list[str]:
@@ -573,6 +585,7 @@ def _not_planned(report: SweepReport) -> list[str]:
 def remind(
     now: Annotated[str | None, typer.Option(help=f"Replay only: the sweep's instant, {INSTANT_HELP}; default now")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be sent; send and store nothing")] = False,
+    as_json: JSON = False,
 ) -> None:
     """Run the reminder sweep: every reminder due at NOW, each sent once; what waits, and why, is listed."""
     from usecases import reminders
@@ -591,9 +604,13 @@ def remind(
         return await reminder_sweep(when.stated, dry_run=dry_run)
 
     report = _run(direct, flow)
-    console.print(sweep_table(report))
+    if as_json:
+        print_json(report)
+    else:
+        print_table(console, sweep_table(report))
     if dry_run:
-        console.print("dry run: nothing was sent or stored")
+        if not as_json:
+            console.print("dry run: nothing was sent or stored")
         if problems := _not_planned(report):
             errors.print(f"[bold red]error:[/] {escape('; '.join(problems))}", highlight=False, soft_wrap=True)
             raise typer.Exit(code=1)
@@ -602,11 +619,12 @@ def remind(
     summary = f"{report.planned} planned, {len(delivery.sent)} sent, {len(delivery.retrying)} to retry, {len(delivery.failed)} failed"
     summary += f", {report.skipped} skipped, {len(delivery.stale)} stale, {len(report.cancelled)} cancelled"
     summary += f", {len(delivery.in_doubt)} in doubt, {len(delivery.resent)} resent in doubt"
-    console.print(summary)
+    out = errors if as_json else console
+    out.print(summary)
     for line in waiting_lines(report.waiting):
-        console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
+        out.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
     if delivery.resent:
-        console.print(f"Resent in doubt with the same Message-ID, may have arrived twice: {', '.join(delivery.resent)}", soft_wrap=True)
+        out.print(f"Resent in doubt with the same Message-ID, may have arrived twice: {', '.join(delivery.resent)}", soft_wrap=True)
     problems = _not_planned(report)
     if delivery.halted:
         problems.append(f"delivery stopped: {delivery.halted}")

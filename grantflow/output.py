@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from pydantic import BaseModel
+from pydantic_core import to_json
 from rich.cells import cell_len
 from rich.console import Console
 from rich.measure import Measurement
@@ -14,9 +16,9 @@ from rich.table import Table
 _UNBOUNDED = 1_000_000
 
 
-def print_json(model: BaseModel) -> None:
-    """The model as one JSON document on stdout, written as is: Rich would wrap long strings and add markup."""
-    sys.stdout.write(model.model_dump_json(indent=2) + "\n")
+def print_json(value: BaseModel | Sequence[BaseModel]) -> None:
+    """A model (or a list of them) as one JSON document on stdout, written as is: Rich would wrap long strings and add markup."""
+    sys.stdout.write(to_json(value, indent=2).decode() + "\n")
     sys.stdout.flush()
 
 

@@ -54,3 +54,18 @@ def test_the_seed_lifecycle_runs_from_the_cli_alone_with_no_server(engine: Engin
     assert extended.payload["reason"] == "The board meets in August" and acceptance.done_at is not None
     report = json.loads(run("status", "--json"))
     assert {a["id"]: a["stage"] for call in report["calls"] for a in call["applications"]}["ot-2020"] == "started"
+
+
+def test_every_listing_command_prints_one_json_document_with_json(engine: Engine) -> None:
+    run("import", str(SEED))
+    documents = {
+        "review": ["review", "--at", "2020-05-04T08:00", "--json"],
+        "overdue": ["overdue", "--now", "2020-09-02T08:00", "--json"],
+        "remind": ["remind", "--dry-run", "--now", "2020-04-16T09:00", "--json"],
+        "status": ["status", "--json"],
+    }
+    printed = {name: json.loads(runner.invoke(app, args).stdout) for name, args in documents.items()}
+    assert [r["call_id"] for r in printed["review"]] == []  # nothing submitted yet: no call waits for its review
+    assert printed["overdue"]["at"] == "2020-09-02T08:00:00+03:00" and printed["overdue"]["alerts"] == []  # nothing was ever submitted
+    assert printed["remind"]["dry_run"] is True and printed["remind"]["rows"]
+    assert {call["id"] for call in printed["status"]["calls"]} == {"fsc-2020", "ru-2020"}

@@ -120,7 +120,7 @@ def test_commands_run_their_steps_on_the_running_serve_and_directly_once_it_stop
         assert (tmp_path / "home" / "serve.json").is_file()
         delivered = grantflow("deliver", "soite-fsc-2020", "project-plan")
         assert delivered.returncode == 0, delivered.stderr
-        assert f"running on the Prefect server at http://127.0.0.1:{port}/api" in delivered.stdout
+        assert f"running on the Prefect server at http://127.0.0.1:{port}/api" in delivered.stderr
         with prefect_api(f"http://127.0.0.1:{port}/api", (tmp_path / "server" / "api-auth").read_text().strip()) as api:
             runs = api.post("/flow_runs/filter", json={}).json()
         assert "prepare/soite-fsc-2020" in {run["name"] for run in runs}
@@ -130,4 +130,4 @@ def test_commands_run_their_steps_on_the_running_serve_and_directly_once_it_stop
     assert not (tmp_path / "home" / "serve.json").exists()
     direct = grantflow("deliver", "soite-ru-2020", "project-plan")
     assert direct.returncode == 0, direct.stderr
-    assert "running on the Prefect server" not in direct.stdout and "soite-ru-2020: delivered project-plan" in direct.stdout
+    assert "running on the Prefect server" not in direct.stderr and "soite-ru-2020: delivered project-plan" in direct.stdout

@@ -3,10 +3,8 @@
 - `prefect.flow_engine.observe_flow_run_suspension`: Prefect watches every deployment run for a
   suspension requested from outside it, with a thread, an event loop and a websocket per run, and
   holds the calling event loop until it is connected. The in-process worker's runs last about a
-  second and suspend only themselves (the interactive decision), so they go without it: under load
+  second and suspend only themselves (the decision form), so they go without it: under load
   it cost more than the runs themselves.
-
-(The command of Prefect's temporary server is patched by grantflow/temporary_server.py.)
 """
 
 from __future__ import annotations

@@ -37,6 +37,8 @@ EVENT_NAMES: dict[Stage, str] = {
 
 DECISION_RECORDED = "grantflow.decision.recorded"
 DECISION_APPLICABLE = "grantflow.decision.applicable"
+# A notice the outbox gave up on for good: an operator must see to it (fix the cause, then `grantflow outbox retry`).
+DELIVERY_FAILED = "grantflow.delivery.failed"
 
 
 def is_open(stage: Stage) -> bool:

@@ -17,9 +17,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from domain.lifecycle import DELIVERY_FAILED, record_event
+from domain.redaction import redact
 from domain.reminders import OVERDUE
 from notifications.dispatch import Channels, Delivery, Outcome, send
-from notifications.outbox import DeliveryStatus, Notification
+from notifications.outbox import DeliveryStatus, Notification, notice_kind
 
 
 class RetryPolicy(BaseModel):
@@ -83,6 +85,49 @@ _MARK = (
 )
 
 
+class GivenUp(BaseModel):
+    """A notice marked failed for good: the payload of its `grantflow.delivery.failed` event."""
+
+    key: str
+    application_id: str
+    recipient: str
+    subject: str
+    notice: str
+    slot: str | None
+    attempts: int
+    last_error: str | None
+
+
+_GIVEN_UP = (_TABLE.c.key, _TABLE.c.application_id, _TABLE.c.recipient, _TABLE.c.subject, _TABLE.c.slot, _TABLE.c.attempts, _TABLE.c.last_error)
+# A failed mark is written row by row: only a mark that held its claim gives the notice up, and writes its event.
+_MARK_FAILED = _MARK.returning(*_GIVEN_UP)
+
+
+class Failures(BaseModel):
+    """What the events of given-up notices need: who they name as acting, the instant, and what to mask in errors."""
+
+    actor: str
+    at: datetime
+    secrets: list[str] = []
+
+
+def _given_up(connection: Connection, rows: Any, failures: Failures) -> None:
+    """A `grantflow.delivery.failed` event per notice given up, in the transaction of the mark that gave it up."""
+    given_up = [
+        GivenUp(key=row.key, application_id=row.application_id, recipient=row.recipient, subject=row.subject, notice=notice_kind(row.key),
+                slot=row.slot, attempts=row.attempts, last_error=redact(row.last_error, failures.secrets) if row.last_error else None)
+        for row in rows
+    ]
+    if not given_up:
+        return
+    # The session joins the connection's transaction: it neither commits nor ends it.
+    with Session(bind=connection) as session:
+        for notice in given_up:
+            record_event(session, notice.application_id, DELIVERY_FAILED, actor=failures.actor, at=failures.at,
+                         payload=notice.model_dump(mode="json", exclude={"application_id"}))
+        session.flush()
+
+
 class Claimed(BaseModel):
     """A row claimed for one sender: what the send needs, and what its mark needs."""
 
@@ -137,14 +182,16 @@ def _claim(connection: Connection, now: datetime, limit: int, keys: list[str] | 
     return sorted((Claimed.model_construct(**row._mapping) for row in claimed), key=lambda row: row.id)
 
 
-def _recover_expired(connection: Connection, policy: RetryPolicy, report: DeliveryReport) -> None:
+def _recover_expired(connection: Connection, policy: RetryPolicy, report: DeliveryReport, failures: Failures) -> None:
     """Claims a dead sender left: in doubt and due again, or, if they were a resend already, given up and reported."""
     expired = (_TABLE.c.status == DeliveryStatus.SENDING) & (_TABLE.c.claimed_at < datetime.now(UTC) - policy.lease)
-    died_resending = connection.execute(
+    given_up = connection.execute(
         _TABLE.update().where(expired, _TABLE.c.resent_at.is_not(None))
         .values(status=DeliveryStatus.FAILED, claim_token=None, in_doubt=True, last_error=DIED_RESENDING, next_attempt_at=None)
-        .returning(_TABLE.c.key)
-    ).scalars().all()
+        .returning(*_GIVEN_UP)
+    ).all()
+    _given_up(connection, given_up, failures)
+    died_resending = [row.key for row in given_up]
     recovered = connection.execute(
         _TABLE.update().where(expired)
         .values(status=DeliveryStatus.PENDING, claim_token=None, in_doubt=True, next_attempt_at=None)
@@ -203,6 +250,15 @@ def _mark(row: Claimed, delivery: Delivery, now: datetime, policy: RetryPolicy) 
     return values
 
 
+def _write_marks(connection: Connection, marks: list[dict[str, Any]], failures: Failures) -> None:
+    """The marks of finished sends; each notice given up gets its event in the same transaction."""
+    others = [values for values in marks if values["status"] != DeliveryStatus.FAILED]
+    if others:
+        connection.execute(_MARK, others)
+    given_up = [row for values in marks if values["status"] == DeliveryStatus.FAILED for row in connection.execute(_MARK_FAILED, values)]
+    _given_up(connection, given_up, failures)
+
+
 def _record(report: DeliveryReport, row: Claimed, delivery: Delivery, values: dict[str, Any]) -> None:
     lists = {DeliveryStatus.SENT: report.sent, DeliveryStatus.PENDING: report.retrying, DeliveryStatus.FAILED: report.failed}
     lists[values["status"]].append(row.key)
@@ -222,18 +278,21 @@ def deliver(
     keys: list[str] | None = None,
     policy: RetryPolicy | None = None,
     sender: Callable[[Claimed, Channels], Delivery] = send,
+    actor: str = "grantflow",
 ) -> DeliveryReport:
     """Send what is due in the outbox (or just `keys`), claiming a row only when a sender is free for it.
 
     Each cycle marks the sends that finished and claims as many rows as senders came free, in one
     transaction (a group commit). When that transaction fails (a full disk, a database refusing
     writes), nothing more is claimed or sent; what was sent but could not be marked is reported in doubt.
+    A notice given up for good writes a `grantflow.delivery.failed` event naming `actor`, with its mark.
     """
     policy = policy or RetryPolicy()
     report = DeliveryReport()
     token = str(uuid.uuid4())
+    failures = Failures(actor=actor, at=now, secrets=channels.secrets())
     with _writing, engine.begin() as connection:
-        _recover_expired(connection, policy, report)
+        _recover_expired(connection, policy, report, failures)
         _skip_stale(connection, now, report)
     finished: queue.Queue[tuple[Claimed, Delivery]] = queue.Queue()
     in_flight: dict[int, float] = {}  # row id -> when its claim was taken or last renewed (monotonic)
@@ -272,7 +331,7 @@ def deliver(
             try:
                 with _writing, engine.begin() as connection:
                     if marks:
-                        connection.execute(_MARK, marks)
+                        _write_marks(connection, marks, failures)
                     if renew:
                         connection.execute(_TABLE.update().where(_TABLE.c.id.in_(renew), _TABLE.c.claim_token == token)
                                            .values(claimed_at=datetime.now(UTC)))

@@ -83,6 +83,11 @@ class Notification(SQLModel, table=True):
     result: list[dict[str, Any]] | None = Field(default=None, sa_type=sa.JSON)
 
 
+def notice_kind(key: str) -> str:
+    """What a message is, read from its key: `reminder`, or a lifecycle message's kind (`submitted`, `decision`, …)."""
+    return key.split(":", 1)[0]
+
+
 def enqueue(session: Session, messages: list[OutgoingMessage], *, at: datetime) -> list[str]:
     """INSERT ... ON CONFLICT DO NOTHING: a key already in the outbox, from this sweep or a parallel one, stays as it is."""
     if not messages:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from domain.formatting import format_instant
 from notifications.delivery import DeliveryReport, Waiting, acknowledge_doubt, deliver, waiting
-from usecases.context import engine
+from usecases.context import actor, engine
 from usecases.settings import get_settings
 
 NO_CHANNEL = "no channel is configured (GRANTFLOW_EMAIL_URL, GRANTFLOW_APPRISE_CONFIG): the messages stay in the outbox"
@@ -22,7 +22,7 @@ def send_notifications(keys: list[str], at: datetime) -> DeliveryReport:
     if not keys or not channel_configured():
         return DeliveryReport()
     settings = get_settings()
-    return deliver(engine(), settings.channels(), at, keys=keys, policy=settings.retry_policy())
+    return deliver(engine(), settings.channels(), at, keys=keys, policy=settings.retry_policy(), actor=actor())
 
 
 def deliver_due(now: datetime) -> DeliveryReport:
@@ -30,7 +30,7 @@ def deliver_due(now: datetime) -> DeliveryReport:
     if not channel_configured():
         return DeliveryReport()
     settings = get_settings()
-    return deliver(engine(), settings.channels(), now, policy=settings.retry_policy())
+    return deliver(engine(), settings.channels(), now, policy=settings.retry_policy(), actor=actor())
 
 
 def still_waiting(now: datetime) -> list[Waiting]:

@@ -129,6 +129,50 @@ def reach(policy: ReminderPolicy) -> timedelta:
     return timedelta(days=max(policy.offsets) * (2 if policy.days == DayCount.WORKING else 1) + 12)
 
 
+def overdue_reach(policy: ReminderPolicy) -> timedelta:
+    """How long after a deadline its overdue notice can fall (weekends and holidays included)."""
+    return timedelta(days=(policy.overdue_after or 0) + 14)
+
+
+class Scheduled(BaseModel):
+    """A live deadline, its call's policy, and every reminder slot it gets."""
+
+    deadline: Deadline
+    policy: ReminderPolicy
+    slots: list[Slot]
+
+    def due(self, now: datetime) -> tuple[Slot | None, list[Slot]]:
+        """What a sweep at `now` does: the slot it sends and the earlier ones it records as skipped."""
+        return due_slots(self.deadline, self.policy, now, self.slots)
+
+    def between(self, after: datetime, until: datetime) -> list[Slot]:
+        """The slots falling in (after, until]: what a sweep at `until` adds to what a sweep at `after` planned."""
+        return [s for s in self.slots if after < s.send_at <= until]
+
+
+def schedule(session: Session, start: datetime, end: datetime) -> list[Scheduled]:
+    """Every live deadline that can have a reminder in [start, end], with its slots.
+
+    A sweep asks for its own instant (start = end), a plan for a window: both select deadlines and
+    compute slots here, so the plan lists exactly what the sweeps will put in the outbox.
+    """
+    policies = {call.id: policy_of(call) for call in session.exec(select(Call))}
+    if not policies:
+        return []
+    ahead = max(reach(p) for p in policies.values())
+    behind = max(overdue_reach(p) for p in policies.values())
+    # Many deadlines share a due instant (a call's documents, a programme's reports): their slots too.
+    slots_of: dict[tuple[datetime, str], list[Slot]] = {}
+    found: list[Scheduled] = []
+    for deadline in live_deadlines(session, start, ahead=end - start + ahead, behind=behind):
+        policy = policies[deadline.call_id]
+        shared = (deadline.due_at, deadline.call_id)
+        if shared not in slots_of:
+            slots_of[shared] = slots(deadline, policy)
+        found.append(Scheduled.model_construct(deadline=deadline, policy=policy, slots=slots_of[shared]))
+    return found
+
+
 def policy_of(call: Call) -> ReminderPolicy:
     return ReminderPolicy.model_validate(call.reminder_policy) if call.reminder_policy else DEFAULT_POLICY
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -11,11 +10,11 @@ from sqlmodel import Session, col, select
 
 from domain import repository as repo
 from domain.calendar import HELSINKI
-from domain.model import Application, Call, Contact
-from domain.reminders import OVERDUE, Deadline, Slot, due_slots, live_deadlines, policy_of, reach, slots
+from domain.model import Application, Contact
+from domain.reminders import OVERDUE, Deadline, Scheduled, Slot, live_deadlines, schedule
 from notifications.messages import duty_title, render
 from notifications.outbox import DeliveryStatus, Notification, OutgoingMessage
-from notifications.recipients import ReminderAudience, officer, targets
+from notifications.recipients import ReminderAudience, Target, officer, targets
 
 
 class PlanningProblem(BaseModel):
@@ -48,36 +47,74 @@ def reminder_key(deadline: Deadline, slot: str, recipient: str) -> str:
     return f"reminder:{deadline.key}:{deadline.due_at:%Y%m%dT%H%M%SZ}:{slot}:{recipient}"
 
 
+class ScheduledReminder(BaseModel):
+    """One reminder slot of a live deadline, with everyone it goes to."""
+
+    deadline: Deadline
+    slot: Slot
+    application_id: str
+    application_title: str
+    recipients: list[Target]
+    escalated: bool
+    # A later slot of the deadline falls at the same instant (a day off moved both): the sweep records this one as skipped.
+    superseded: bool
+
+    def keys(self) -> list[str]:
+        return [reminder_key(self.deadline, self.slot.name, target.address) for target in self.recipients]
+
+
+class _Recipients:
+    """Who hears of each slot of a sweep's or a plan's deadlines, each application and audience loaded once."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._applications: dict[str, Application] = {}
+        self._audience = ReminderAudience(session)
+
+    def application(self, application_id: str) -> Application:
+        if application_id not in self._applications:
+            self._applications[application_id] = repo.application(self._session, application_id)
+        return self._applications[application_id]
+
+    def of(self, item: Scheduled, slot: Slot) -> tuple[list[Target], bool]:
+        """The deadline's audience; for an overdue notice the call's officer too, when the policy escalates it."""
+        app = self.application(item.deadline.application_id)
+        contacts: list[Contact | None] = list(self._audience.of(app, item.deadline))
+        escalated = slot.name == OVERDUE and item.policy.escalate_to_officer
+        if escalated:
+            contacts.append(officer(self._session, app))
+        return targets(contacts), escalated
+
+
+def scheduled_reminders(session: Session, after: datetime, until: datetime) -> list[ScheduledReminder]:
+    """Every reminder whose send instant falls in (after, until], earliest first: what the sweeps after `after`
+    up to `until` put in the outbox (sent, or skipped when a later slot of the same deadline has come too)."""
+    recipients = _Recipients(session)
+    found: list[ScheduledReminder] = []
+    for item in schedule(session, after, until):
+        for slot in item.between(after, until):
+            app = recipients.application(item.deadline.application_id)
+            targets_of, escalated = recipients.of(item, slot)
+            sent, _ = item.due(slot.send_at)
+            found.append(ScheduledReminder(deadline=item.deadline, slot=slot, application_id=app.id, application_title=app.title,
+                                           recipients=targets_of, escalated=escalated, superseded=sent != slot))
+    return sorted(found, key=lambda r: (r.slot.send_at, r.deadline.due_at, r.application_id, r.deadline.key))
+
+
 def plan_reminders(session: Session, now: datetime) -> ReminderPlan:
-    policies = {call.id: policy_of(call) for call in session.exec(select(Call))}
-    if not policies:
-        return ReminderPlan(now=now)
-    ahead = max(reach(p) for p in policies.values())
-    behind = timedelta(days=max((p.overdue_after or 0) for p in policies.values()) + 14)
+    """Every slot of a live deadline that has come by `now`: the latest to send, the earlier ones as skipped."""
     plan = ReminderPlan(now=now)
-    # A sweep touches each application and applicant many times over: load each once.
-    applications: dict[str, Application] = {}
-    audience = ReminderAudience(session)
-    # Many deadlines share a due instant (a call's documents, a programme's reports): their slots too.
-    slots_of: dict[tuple[datetime, str], list[Slot]] = {}
-    for deadline in live_deadlines(session, now, ahead, behind):
-        policy = policies[deadline.call_id]
-        shared = (deadline.due_at, deadline.call_id)
-        if shared not in slots_of:
-            slots_of[shared] = slots(deadline, policy)
-        send, superseded = due_slots(deadline, policy, now, slots_of[shared])
+    recipients = _Recipients(session)
+    for item in schedule(session, now, now):
+        send, superseded = item.due(now)
         if send is None and not superseded:
             continue
         plan.deadlines += 1
-        if deadline.application_id not in applications:
-            applications[deadline.application_id] = repo.application(session, deadline.application_id)
-        app = applications[deadline.application_id]
-        contacts = audience.of(app, deadline)
-        escalated = send is not None and send.name == OVERDUE and policy.escalate_to_officer
-        recipients = [*contacts, officer(session, app)] if escalated else contacts
+        deadline = item.deadline
+        app = recipients.application(deadline.application_id)
         try:
-            to_send = _messages(deadline, send.name, send.send_at, app, recipients, now, escalated) if send is not None else []
-            skipped = [m for slot in superseded for m in _messages(deadline, slot.name, slot.send_at, app, contacts, now, False)]
+            to_send = _messages(deadline, send, app, *recipients.of(item, send), now) if send is not None else []
+            skipped = [m for slot in superseded for m in _messages(deadline, slot, app, *recipients.of(item, slot), now)]
         except Exception as exc:  # noqa: BLE001 (one application's data must not stop every other applicant's reminders)
             plan.problems.append(PlanningProblem(application_id=app.id, deadline_key=deadline.key, error=error_text(exc)))
             continue
@@ -86,21 +123,19 @@ def plan_reminders(session: Session, now: datetime) -> ReminderPlan:
     return plan
 
 
-def _messages(
-    deadline: Deadline, slot: str, planned_at: datetime, app: Application, recipients: Sequence[Contact | None], now: datetime, escalated: bool
-) -> list[OutgoingMessage]:
+def _messages(deadline: Deadline, slot: Slot, app: Application, recipients: list[Target], escalated: bool, now: datetime) -> list[OutgoingMessage]:
     days = (deadline.due_at.astimezone(HELSINKI).date() - now.astimezone(HELSINKI).date()).days
     out: list[OutgoingMessage] = []
-    for target in targets(recipients):
+    for target in recipients:
         title = duty_title(deadline.duty_kind, deadline.title, target.language) if deadline.duty_kind else deadline.title
         subject, body = render(
-            "overdue" if slot == OVERDUE else "reminder",
+            "overdue" if slot.name == OVERDUE else "reminder",
             target.language,
             app=app, title=title, kind=deadline.kind, due_at=deadline.due_at, days=days, escalated=escalated,
         )
         out.append(
             OutgoingMessage(
-                key=reminder_key(deadline, slot, target.address),
+                key=reminder_key(deadline, slot.name, target.address),
                 application_id=app.id,
                 recipient=target.address,
                 language=target.language,
@@ -108,8 +143,8 @@ def _messages(
                 body=body,
                 deadline_key=deadline.key,
                 due_at=deadline.due_at,
-                slot=slot,
-                planned_at=planned_at,
+                slot=slot.name,
+                planned_at=slot.send_at,
             )
         )
     return out

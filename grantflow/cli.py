@@ -637,6 +637,41 @@ def remind(
         raise typer.Exit(code=1)
 
 
+outbox_app = typer.Typer(invoke_without_command=True, help="The outbox: notices not yet delivered, and retrying those given up.")
+app.add_typer(outbox_app, name="outbox")
+OUTBOX_STATES = ("failed", "retrying", "sending", "pending", "all")
+
+
+@outbox_app.callback()
+@_reported
+def outbox(
+    ctx: typer.Context,
+    status: Annotated[str, typer.Option("--status", help=f"Which notices ({' | '.join(OUTBOX_STATES)}): given up, waiting for a retry, "
+                                        "being sent, not tried yet, or all of them")] = "all",
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many notices, those needing an operator first")] = 1000,
+    as_json: JSON = False,
+) -> None:
+    """Notices not yet delivered: recipient, application, subject, notice and slot, attempts, next attempt, last error."""
+    from grantflow.report import outbox_table
+    from usecases.outbox import NoticeState, outbox_rows
+
+    if ctx.invoked_subcommand is not None:
+        return
+    if status not in OUTBOX_STATES:
+        raise ValueError(f"--status: must be one of {', '.join(OUTBOX_STATES)} (got {status!r})")
+    _database()
+    listing = outbox_rows(list(NoticeState) if status == "all" else [NoticeState(status)], limit=limit)
+    if as_json:
+        print_json(listing)
+        return
+    if not listing.rows:
+        console.print("Nothing waits in the outbox." if status == "all" else f"No {status} notice in the outbox.")
+        return
+    print_table(console, outbox_table(listing))
+    if listing.not_shown:
+        console.print(f"{listing.not_shown} more not shown: --limit shows more, --status fewer.")
+
+
 @app.command()
 @_reported
 def serve(

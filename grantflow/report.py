@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 
 from domain.formatting import format_instant, format_money
 from domain.model import Outcome, Stage
 from domain.status import CallStatus
 from grantflow.mailsink import ReceivedMail
+from usecases.outbox import NoticeState, OutboxListing, OutboxRow
 from usecases.reminders import SweepReport
 
 OUTCOME_LABELS = {Outcome.FULL: "granted in full", Outcome.PARTIAL: "partially granted", Outcome.REJECTED: "rejected"}
@@ -62,4 +64,26 @@ def sweep_table(report: SweepReport) -> Table:
         table.add_column(name, overflow="fold")
     for row in report.rows:
         table.add_row(row.recipient, row.application, row.slot, row.due, row.subject, row.outcome)
+    return table
+
+
+def _next_attempt(row: OutboxRow) -> str:
+    if row.state == NoticeState.SENDING:
+        return "being sent"
+    if row.state == NoticeState.FAILED:
+        return "none: `outbox retry` once the cause is fixed"
+    return format_instant(row.next_attempt) if row.next_attempt else "due now"
+
+
+def outbox_table(listing: OutboxListing) -> Table:
+    counts = ", ".join(f"{count} {state.value}" for state, count in listing.counts.items())
+    table = Table(title=f"Outbox: {counts}", title_justify="left")
+    for name in ("recipient", "application", "notice", "state", "attempts", "next attempt", "last error", "subject", "key"):
+        table.add_column(name, overflow="fold")
+    for row in listing.rows:
+        notice = f"{row.notice} {row.slot}" if row.slot else row.notice
+        state = f"{row.state.value}, in doubt" if row.in_doubt else row.state.value
+        # Text, not markup: a subject or an error may hold brackets.
+        cells = (row.recipient, row.application, notice, state, str(row.attempts), _next_attempt(row), row.last_error or "", row.subject, row.key)
+        table.add_row(*(Text(cell) for cell in cells))
     return table

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+from sqlalchemy import and_, case, func
+from sqlmodel import col, select
 
 from domain.formatting import format_instant
+from domain.redaction import redact
 from notifications.delivery import DeliveryReport, Waiting, acknowledge_doubt, deliver, waiting
-from usecases.context import actor, engine
+from notifications.outbox import DeliveryStatus, Notification, notice_kind
+from usecases.context import actor, engine, reading
 from usecases.settings import get_settings
 
 NO_CHANNEL = "no channel is configured (GRANTFLOW_EMAIL_URL, GRANTFLOW_APPRISE_CONFIG): the messages stay in the outbox"
@@ -52,3 +59,71 @@ def waiting_lines(found: list[Waiting]) -> list[str]:
 def delivery_counts(report: DeliveryReport) -> str:
     return (f"{len(report.sent)} sent, {len(report.retrying)} to retry, {len(report.failed)} failed, {len(report.stale)} stale, "
             f"{len(report.in_doubt)} in doubt, {len(report.resent)} resent in doubt")
+
+
+class NoticeState(StrEnum):
+    """Where an undelivered notice stands, what needs an operator first: given up for good, waiting for a retry, being sent, not tried yet."""
+
+    FAILED = "failed"
+    RETRYING = "retrying"
+    SENDING = "sending"
+    PENDING = "pending"
+
+
+_STATUS = col(Notification.status)
+# Only these statuses hold an undelivered notice; the status index finds them among every message ever sent.
+_UNDELIVERED = _STATUS.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.FAILED])
+# The one place a notice's state is told: a pending notice tried before is retrying.
+_STATE = case(
+    (_STATUS == DeliveryStatus.FAILED, NoticeState.FAILED.value),
+    (_STATUS == DeliveryStatus.SENDING, NoticeState.SENDING.value),
+    (and_(_STATUS == DeliveryStatus.PENDING, col(Notification.attempts) > 0), NoticeState.RETRYING.value),
+    (_STATUS == DeliveryStatus.PENDING, NoticeState.PENDING.value),
+    else_=None,
+)
+_RANK = case({state.value: rank for rank, state in enumerate(NoticeState)}, value=_STATE)
+
+
+class OutboxRow(BaseModel):
+    """One notice of the outbox as an operator sees it: to whom, about what, how far it got and why it waits."""
+
+    recipient: str
+    application: str
+    notice: str
+    slot: str | None
+    state: NoticeState
+    attempts: int
+    next_attempt: datetime | None
+    last_error: str | None
+    in_doubt: bool
+    subject: str
+    due: datetime | None
+    key: str
+
+
+class OutboxListing(BaseModel):
+    """The outbox's undelivered notices of the states asked for, failures first, with how many each state holds."""
+
+    counts: dict[NoticeState, int]
+    rows: list[OutboxRow]
+    # Rows of the states asked for beyond the limit.
+    not_shown: int = 0
+
+
+def _outbox_row(row: Notification, state: NoticeState, secrets: list[str]) -> OutboxRow:
+    return OutboxRow(recipient=row.recipient, application=row.application_id, notice=notice_kind(row.key), slot=row.slot, state=state,
+                     attempts=row.attempts, next_attempt=row.next_attempt_at, last_error=redact(row.last_error, secrets) if row.last_error else None,
+                     in_doubt=row.in_doubt, subject=row.subject, due=row.due_at, key=row.key)
+
+
+def outbox_rows(states: list[NoticeState], limit: int = 1000) -> OutboxListing:
+    """The undelivered notices in `states` (at most `limit`), failures first, each error masked."""
+    secrets = get_settings().secrets()
+    wanted = [state.value for state in states]
+    with reading() as session:
+        counted = session.execute(select(_STATE, func.count()).where(_UNDELIVERED).group_by(_STATE)).all()
+        found = session.execute(select(Notification, _STATE).where(_UNDELIVERED, _STATE.in_(wanted)).order_by(_RANK, col(Notification.id)).limit(limit)).all()
+        rows = [_outbox_row(row, NoticeState(state), secrets) for row, state in found]
+    counts = dict.fromkeys(NoticeState, 0) | {NoticeState(state): count for state, count in counted}
+    total = sum(counts[state] for state in states)
+    return OutboxListing(counts=counts, rows=rows, not_shown=total - len(rows))

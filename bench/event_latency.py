@@ -212,7 +212,7 @@ def main() -> None:
                 decision = DecisionInput(application=app_id, granted=80000, justification="Hyvä hakemus.", period={"start": "2021-01-01", "end": "2022-12-31"},
                                          decided_at=datetime.now(UTC), decided_by="Bench")
                 with unit_of_work(engine) as session:
-                    record_decision(session, decision, at=datetime.now(UTC), actor="bench")
+                    record_decision(session, decision, at=datetime.now(UTC))
                 recorded[app_id] = datetime.now(UTC)  # committed: the relay can see it from here on
                 time.sleep(args.gap)
             deadline = time.monotonic() + 120

@@ -82,9 +82,8 @@ def store_decision(
     participants: list[Participant],
     *,
     at: datetime,
-    actor: str,
 ) -> Decision:
-    """Write an already validated decision, its lines and shares, and its `decision.recorded` event."""
+    """Write an already validated decision, its lines and shares, and its `decision.recorded` event in the decider's name."""
     granted = to_cents(decision.granted)
     row = Decision(
         application_id=app.id,
@@ -110,7 +109,7 @@ def store_decision(
         DecisionShare(decision_id=row.id, participant_id=participant_ids[s.organisation], granted_cents=to_cents(s.granted))  # type: ignore[arg-type]
         for s in decision.shares
     )
-    record_event(session, app.id, DECISION_RECORDED, actor=actor, at=at, payload=_decision_payload(row))
+    record_event(session, app.id, DECISION_RECORDED, actor=row.decided_by, at=at, payload=_decision_payload(row))
     return row
 
 
@@ -128,7 +127,7 @@ def undecidable(stage: Stage) -> str | None:
     return f"the application is {stage.value.replace('_', ' ')}; only a submitted application can be decided"
 
 
-def record_decision(session: Session, decision: DecisionInput, *, at: datetime, actor: str) -> Decision:
+def record_decision(session: Session, decision: DecisionInput, *, at: datetime) -> Decision:
     """Validate and store a decision and its `decision.recorded` event; applying it is a separate step."""
     app = repo.application(session, decision.application)
     record = f"decision for {app.id}"
@@ -148,7 +147,7 @@ def record_decision(session: Session, decision: DecisionInput, *, at: datetime, 
     problems += decision_problems(decision, app, call, repo.programme_of(session, call), sub_areas, participants)
     if problems:
         raise ValidationFailed(record, list(problems))
-    return store_decision(session, decision, app, sub_areas, participants, at=at, actor=actor)
+    return store_decision(session, decision, app, sub_areas, participants, at=at)
 
 
 def granted_shares(decision: Decision, participants: list[Participant], shares: list[DecisionShare]) -> dict[str, int | None]:
@@ -192,18 +191,26 @@ class NotYetApplicable(RuleViolation):
     """A decision that cannot be applied yet; applying it later will work."""
 
 
-def not_yet_applicable(app: Application, decision: Decision | None) -> str | None:
-    """Why a decision cannot be applied yet: none recorded, or (an imported history) the application not yet submitted."""
+def not_yet_applicable(app: Application, decision: Decision | None, at: datetime) -> NotYetApplicable | None:
+    """Why a decision cannot be applied at `at`: none recorded, (an imported history) the application not yet
+    submitted, or (a replayed history) the decision not yet made then."""
+    record = f"application {app.id}"
     if decision is None:
-        return "no decision has been recorded"
+        return NotYetApplicable("decision", "no decision has been recorded", record=record)
     if app.stage == Stage.PREPARATION:
-        return "the application has not been submitted yet"
+        return NotYetApplicable("decision", "the application has not been submitted yet", record=record)
+    if at < decision.decided_at:
+        # A replay reviewing in May a history decided in June: applied in May, the grant and every deadline
+        # counted from it would be a history that never happened.
+        decided, asked = format_instants(decision.decided_at, at)
+        return NotYetApplicable("decided_at", f"decided on {decided}; it applies from then, not at {asked}", record=record)
     return None
 
 
 def apply_decision(session: Session, application_id: str, *, at: datetime, actor: str) -> DomainEvent | None:
     """Move the application to the decision's outcome and create its start-up duties; a second call does nothing.
 
+    The outcome's event names the decider; `actor` is who applies it (a review it implies is theirs).
     Raises NotYetApplicable, after which the caller rolls back (a unit of work does).
     """
     # The claim is the transaction's first statement: it takes the write lock (SQLite) or the row lock
@@ -215,13 +222,13 @@ def apply_decision(session: Session, application_id: str, *, at: datetime, actor
     decision = repo.decision_of(session, app.id)
     if decision is not None and not claimed:
         return None
-    if (reason := not_yet_applicable(app, decision)) is not None:
-        raise NotYetApplicable("decision", reason, record=f"application {app.id}")
+    if (waiting := not_yet_applicable(app, decision, at)) is not None:
+        raise waiting
     assert decision is not None
     if app.stage == Stage.SUBMITTED:
         transition(session, app, Stage.UNDER_REVIEW, actor=actor, at=at)
     payload = {**_decision_payload(decision), "requested_cents": app.requested_cents, "call": app.call_id, "applicant": app.applicant_id}
-    event = transition(session, app, OUTCOME_STAGES[decision.outcome], actor=actor, at=at, payload=payload)
+    event = transition(session, app, OUTCOME_STAGES[decision.outcome], actor=decision.decided_by, at=at, payload=payload)
     if decision.outcome != Outcome.REJECTED:
         session.add_all(startup_duties(app, decision))
     return event

@@ -324,4 +324,4 @@ def _store(session: Session, scenario: ScenarioInput, plan: _Plan, *, at: dateti
     _stored_parts(session, plan, [d.application for d in scenario.decisions])
     for d in scenario.decisions:
         app = plan.applications[d.application]
-        store_decision(session, d, app, plan.sub_areas[app.id], plan.participants[app.id], at=at, actor=actor)
+        store_decision(session, d, app, plan.sub_areas[app.id], plan.participants[app.id], at=at)

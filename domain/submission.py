@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from domain import repository as repo
 from domain.budget import application_budget_problems
+from domain.decision import not_yet_applicable
 from domain.errors import RuleViolation, ValidationFailed
 from domain.formatting import format_instants
 from domain.lifecycle import DECISION_APPLICABLE, ensure_can_move, record_event, transition
@@ -83,9 +84,11 @@ def begin_review(session: Session, call_id: str, *, at: datetime, actor: str) ->
     for app in list(submitted):
         events.append(transition(session, app, Stage.UNDER_REVIEW, actor=actor, at=at))
         decision = repo.decision_of(session, app.id)
-        if decision is not None and decision.applied_at is None:
-            # A decision imported with the application's history can be applied from now on.
-            record_event(session, app.id, DECISION_APPLICABLE, actor=actor, at=at, payload={"outcome": decision.outcome.value})
+        if decision is not None and decision.applied_at is None and not_yet_applicable(app, decision, at) is None:
+            # A decision imported with the application's history, and made by now, can be applied from now on; one made
+            # later (a replay reviewing in May what was decided in June) is applied by the step at or after its decided_at.
+            record_event(session, app.id, DECISION_APPLICABLE, actor=actor, at=at,
+                         payload={"outcome": decision.outcome.value, "decided_at": decision.decided_at.isoformat()})
     return events
 
 

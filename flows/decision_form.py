@@ -67,7 +67,7 @@ def decision_of(application_id: str, form: DecisionForm, at: datetime) -> Decisi
 
 
 def record_form(application_id: str, form: DecisionForm) -> usecase.RecordedDecision:
-    return usecase.record(decision_of(application_id, form, system_now()), recorded_by=form.decided_by)
+    return usecase.record(decision_of(application_id, form, system_now()))
 
 
 async def _show(application_id: str, text: str) -> None:

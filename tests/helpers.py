@@ -32,11 +32,11 @@ def submit_seed(session: Session, application_id: str, at: str = "2020-04-30 12:
     submit_application(session, application_id, at=hel(at), actor="test")
 
 
-def under_review(session: Session, *application_ids: str) -> None:
+def under_review(session: Session, *application_ids: str, reviewed: str = "2020-05-04 08:00") -> None:
     for application_id in application_ids:
         submit_seed(session, application_id)
     for call in ("fsc-2020", "ru-2020"):
-        begin_review(session, call, at=hel("2020-05-04 08:00"), actor="test")
+        begin_review(session, call, at=hel(reviewed), actor="test")
     session.commit()
 
 

@@ -12,7 +12,7 @@ from domain import repository as repo
 from domain.clock import system_now
 from domain.decision import NotYetApplicable, apply_decision, record_decision, undecidable
 from domain.errors import ValidationFailed
-from domain.formatting import format_date, format_money
+from domain.formatting import format_date, format_instant, format_money
 from domain.inputs import DecisionInput, problem_of
 from domain.model import DecisionLine, DutyPhase
 from notifications.messages import decision_messages
@@ -57,11 +57,11 @@ def decision_input(raw: dict[str, Any]) -> DecisionInput:
         raise ValidationFailed(f"decision for {raw.get('application')}", [problem_of(e, raw) for e in exc.errors()], outcome=OUTCOME) from None
 
 
-def record(decision: DecisionInput, *, recorded_by: str | None = None) -> RecordedDecision:
-    """Store a decision and its `grantflow.decision.recorded` event now; applying it is the next step."""
+def record(decision: DecisionInput) -> RecordedDecision:
+    """Store a decision and its `grantflow.decision.recorded` event, in its decider's name, now; applying it is the next step."""
     now = system_now()
     with changing() as session:
-        row = record_decision(session, decision, at=now, actor=recorded_by or actor())
+        row = record_decision(session, decision, at=now)
         return RecordedDecision(application_id=row.application_id, outcome=row.outcome.value, granted_cents=row.granted_cents,
                                 decided_by=row.decided_by, recorded_at=now)
 
@@ -110,7 +110,9 @@ def _summary(session: Session, application_id: str) -> str:
     return "\n".join(
         [
             f"# Decision: {app.title} ({app.id})",
-            f"Outcome: **{decision.outcome.value}** · stage **{app.stage.value}** · grant period {period} · decided by {decision.decided_by}",
+            f"Outcome: **{decision.outcome.value}** · stage **{app.stage.value}** · grant period {period}",
+            "",
+            f"Decided on {format_instant(decision.decided_at)} by {decision.decided_by}",
             "",
             "| line | requested | granted |",
             "|---|---:|---:|",

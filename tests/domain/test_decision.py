@@ -3,10 +3,10 @@ from datetime import date
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from domain import repository as repo
-from domain.decision import apply_decision, record_decision
+from domain.decision import NotYetApplicable, apply_decision, record_decision
 from domain.errors import RuleViolation, ValidationFailed
 from domain.inputs import DecisionInput
 from domain.model import Application, DomainEvent, DutyPhase, Outcome, Stage
@@ -61,7 +61,7 @@ def test_a_partial_grant_brings_a_revised_plan_among_its_startup_duties(session:
 
 def test_a_valid_decision_is_recorded_with_its_event(session: Session) -> None:
     under_review(session, "lappi-ru-2020")
-    record_decision(session, ru_decision(), at=hel("2020-06-30 13:00"), actor="officer")
+    record_decision(session, ru_decision(), at=hel("2020-06-30 13:00"))
     session.commit()
     assert repo.decision_of(session, "lappi-ru-2020") is not None
     assert session.exec(select(DomainEvent).where(DomainEvent.name == "grantflow.decision.recorded", DomainEvent.application_id == "lappi-ru-2020")).one()
@@ -81,7 +81,7 @@ def test_a_valid_decision_is_recorded_with_its_event(session: Session) -> None:
 def test_an_invalid_decision_is_refused_naming_the_field_and_nothing_is_stored(session: Session, changes: dict[str, object], field: str) -> None:
     under_review(session, "lappi-ru-2020")
     with pytest.raises(ValidationFailed) as refused:
-        record_decision(session, ru_decision(**changes), at=hel("2020-06-30 13:00"), actor="officer")
+        record_decision(session, ru_decision(**changes), at=hel("2020-06-30 13:00"))
     session.rollback()
     assert field in [p.field for p in refused.value.problems]
     assert repo.decision_of(session, "lappi-ru-2020") is None
@@ -90,7 +90,7 @@ def test_an_invalid_decision_is_refused_naming_the_field_and_nothing_is_stored(s
 
 def test_a_rejection_creates_no_startup_duties(session: Session) -> None:
     under_review(session, "lappi-ru-2020")
-    record_decision(session, ru_decision(granted=0, lines=[], period=None), at=hel("2020-06-30 13:00"), actor="officer")
+    record_decision(session, ru_decision(granted=0, lines=[], period=None), at=hel("2020-06-30 13:00"))
     apply_decision(session, "lappi-ru-2020", at=hel("2020-06-30 14:00"), actor="test")
     assert repo.application(session, "lappi-ru-2020").stage == Stage.REJECTED
     assert repo.duties(session, "lappi-ru-2020", DutyPhase.STARTUP) == []
@@ -98,7 +98,7 @@ def test_a_rejection_creates_no_startup_duties(session: Session) -> None:
 
 def test_a_second_decision_for_the_same_application_is_refused(session: Session) -> None:
     with pytest.raises(ValidationFailed, match="already has a decision"):
-        record_decision(session, ru_decision(application="soite-ru-2020", lines=[]), at=hel("2020-06-30 13:00"), actor="officer")
+        record_decision(session, ru_decision(application="soite-ru-2020", lines=[]), at=hel("2020-06-30 13:00"))
 
 
 def test_an_imported_decision_is_not_applied_before_its_application_is_submitted(session: Session) -> None:
@@ -133,7 +133,7 @@ def test_two_transactions_applying_one_decision_at_once_apply_it_once(seeded: En
 
 def test_a_decision_for_an_application_never_submitted_is_refused_naming_its_stage(session: Session) -> None:
     with pytest.raises(ValidationFailed) as refused:
-        record_decision(session, ru_decision(), at=hel("2020-06-30 13:00"), actor="officer")
+        record_decision(session, ru_decision(), at=hel("2020-06-30 13:00"))
     session.rollback()
     assert [(p.field, p.rule) for p in refused.value.problems if p.field == "stage"] == [
         ("stage", "the application is in preparation, never submitted; only a submitted application can be decided")
@@ -149,7 +149,7 @@ def test_a_decision_is_recorded_in_a_stage_exactly_when_it_can_then_be_applied(s
     session.add(app)
     session.flush()
     try:
-        record_decision(session, ru_decision(), at=hel("2020-06-30 13:00"), actor="officer")
+        record_decision(session, ru_decision(), at=hel("2020-06-30 13:00"))
     except ValidationFailed as refused:
         assert "stage" in [p.field for p in refused.problems]
         recorded = False
@@ -165,5 +165,40 @@ def test_a_partial_grant_to_a_multi_region_project_must_be_split_into_shares(und
     with unit_of_work(undecided) as session:
         under_review(session, "ot-2020")
     with Session(undecided) as session, pytest.raises(ValidationFailed) as refused:
-        record_decision(session, ru_decision(application="ot-2020", granted=1400000, lines=[]), at=hel("2020-06-30 13:00"), actor="officer")
+        record_decision(session, ru_decision(application="ot-2020", granted=1400000, lines=[]), at=hel("2020-06-30 13:00"))
     assert [p.field for p in refused.value.problems] == ["shares"]
+
+
+def test_a_decision_is_not_applied_before_it_was_decided_and_nothing_changes(session: Session) -> None:
+    under_review(session, "soite-ru-2020")  # reviewed on 4.5.2020; the seed's decision was made on 30.6.2020
+    with pytest.raises(NotYetApplicable) as waiting:
+        apply_decision(session, "soite-ru-2020", at=hel("2020-05-04 08:00"), actor="test")
+    session.rollback()
+    assert waiting.value.field == "decided_at"
+    assert waiting.value.rule.startswith("decided on 30.6.2020 klo 12.00")
+    assert repo.application(session, "soite-ru-2020").stage == Stage.UNDER_REVIEW
+    assert repo.decision_of(session, "soite-ru-2020").applied_at is None  # type: ignore[union-attr]
+
+
+def test_a_decision_is_applied_at_the_instant_it_was_decided(session: Session) -> None:
+    under_review(session, "soite-ru-2020")
+    event = apply_decision(session, "soite-ru-2020", at=hel("2020-06-30 12:00"), actor="test")
+    assert event is not None and event.occurred_at == hel("2020-06-30 12:00")
+
+
+def test_the_decider_is_the_actor_of_the_recorded_and_the_granted_event(session: Session) -> None:
+    under_review(session, "lappi-ru-2020")
+    record_decision(session, ru_decision(decided_by="Ylitarkastaja Virtanen"), at=hel("2020-06-30 13:00"))
+    apply_decision(session, "lappi-ru-2020", at=hel("2020-06-30 14:00"), actor="scheduler")
+    actors = session.exec(select(DomainEvent.name, DomainEvent.actor).where(DomainEvent.application_id == "lappi-ru-2020",
+                                                                             col(DomainEvent.name).in_(["grantflow.decision.recorded",
+                                                                                                         "grantflow.application.granted"]))).all()
+    assert sorted(actors) == [("grantflow.application.granted", "Ylitarkastaja Virtanen"), ("grantflow.decision.recorded", "Ylitarkastaja Virtanen")]
+
+
+def test_an_imported_decision_is_recorded_and_applied_in_the_name_of_its_decider(session: Session) -> None:
+    under_review(session, "soite-ru-2020")
+    apply_decision(session, "soite-ru-2020", at=hel("2020-06-30 14:00"), actor="scheduler")
+    actors = session.exec(select(DomainEvent.actor).where(DomainEvent.application_id == "soite-ru-2020",
+                                                          col(DomainEvent.name).in_(["grantflow.decision.recorded", "grantflow.application.granted"]))).all()
+    assert actors == ["Sosiaali- ja terveysministeriö"] * 2

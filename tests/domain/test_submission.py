@@ -62,9 +62,16 @@ def test_review_starts_only_after_the_call_closes(session: Session) -> None:
 def test_review_makes_an_imported_decision_applicable_with_an_event_only_where_there_is_one(session: Session) -> None:
     for application_id in ("soite-ru-2020", "lappi-ru-2020"):
         submit_seed(session, application_id)
-    begin_review(session, "ru-2020", at=hel("2020-05-04 08:00"), actor="test")
-    applicable = session.exec(select(DomainEvent.application_id).where(DomainEvent.name == "grantflow.decision.applicable")).all()
-    assert applicable == ["soite-ru-2020"]  # the seed decides Soite's application; Lapland's waits for a decision
+    begin_review(session, "ru-2020", at=hel("2020-07-01 08:00"), actor="test")
+    applicable = session.exec(select(DomainEvent).where(DomainEvent.name == "grantflow.decision.applicable")).all()
+    # The seed decides Soite's application; Lapland's waits for a decision.
+    assert [(e.application_id, e.payload["decided_at"]) for e in applicable] == [("soite-ru-2020", "2020-06-30T09:00:00+00:00")]
+
+
+def test_review_before_an_imported_decision_was_made_does_not_make_it_applicable(session: Session) -> None:
+    submit_seed(session, "soite-ru-2020")
+    begin_review(session, "ru-2020", at=hel("2020-05-04 08:00"), actor="test")  # decided on 30.6.2020: applied then, not now
+    assert session.exec(select(DomainEvent).where(DomainEvent.name == "grantflow.decision.applicable")).all() == []
 
 
 def test_a_refusal_at_the_second_after_the_deadline_shows_the_seconds_that_decide(session: Session) -> None:

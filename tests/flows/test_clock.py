@@ -125,7 +125,7 @@ def test_a_decision_on_a_system_clock_database_is_applied_by_its_triggered_run_a
     decision = DecisionInput(application="soite-fsc-2020", granted=1626897, justification="Täyttää kriteerit.",
                              period={"start": "2020-07-01", "end": "2022-12-31"}, decided_at=datetime.now(UTC), decided_by="STM")
     with unit_of_work(database) as session:
-        record_decision(session, decision, at=datetime.now(UTC), actor="test")
+        record_decision(session, decision, at=datetime.now(UTC))
     recorded = datetime.now(UTC)
 
     def granted() -> bool:
@@ -144,7 +144,7 @@ def test_a_decision_on_a_replay_database_is_applied_by_its_triggered_run_at_the_
     decision = DecisionInput(application="soite-fsc-2020", granted=1626897, justification="Täyttää kriteerit.",
                              period={"start": "2020-07-01", "end": "2022-12-31"}, decided_at=hel("2020-06-30 12:00"), decided_by="STM")
     with unit_of_work(undecided) as session:
-        record_decision(session, decision, at=hel("2020-06-30 13:00"), actor="test")
+        record_decision(session, decision, at=hel("2020-06-30 13:00"))
 
     def granted() -> bool:
         with Session(undecided) as session:

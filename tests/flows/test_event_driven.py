@@ -32,7 +32,7 @@ SEED_DECISIONS = {d.application: d for d in read_scenario(SEED).decisions}
 
 def decide(engine: Engine, decision: DecisionInput) -> None:
     with unit_of_work(engine) as session:
-        record_decision(session, decision, at=datetime.now(UTC), actor="test")
+        record_decision(session, decision, at=datetime.now(UTC))
 
 
 def until(condition: Callable[[], bool], timeout: float = 60) -> None:
@@ -221,9 +221,14 @@ def test_the_decision_form_waits_for_the_form_refuses_a_bad_one_and_records_a_go
     until(lambda: stage(undecided, "soite-ru-2020") == Stage.PARTIALLY_GRANTED)  # the recorded event starts the decision flow
 
 
-def test_an_imported_decision_waits_for_its_application_to_be_reviewed_then_is_applied(seeded: Engine, served: None, mail_sink: MailSink) -> None:
+def test_an_imported_decision_waits_for_its_application_to_be_reviewed_then_is_applied_in_its_deciders_name(
+    seeded: Engine, served: None, mail_sink: MailSink
+) -> None:
     until(completed("decision/soite-ru-2020"))  # the import's decision.recorded: nothing to apply yet
     assert stage(seeded, "soite-ru-2020") == Stage.PREPARATION
     with unit_of_work(seeded) as session:
-        under_review(session, "soite-ru-2020")
+        under_review(session, "soite-ru-2020", reviewed="2020-07-01 08:00")  # after the decision of 30.6.2020
     until(lambda: stage(seeded, "soite-ru-2020") == Stage.PARTIALLY_GRANTED)
+    with Session(seeded) as session:
+        granted = session.exec(select(DomainEvent).where(DomainEvent.name == "grantflow.application.granted")).one()
+    assert (granted.occurred_at, granted.actor) == (hel("2020-07-01 08:00"), "Sosiaali- ja terveysministeriö")

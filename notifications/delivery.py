@@ -203,16 +203,20 @@ def _recover_expired(connection: Connection, policy: RetryPolicy, report: Delive
     report.resent += died_resending
 
 
-def _skip_stale(connection: Connection, now: datetime, report: DeliveryReport) -> None:
+def _stale(now: datetime) -> list[tuple[Any, str]]:
     """A reminder still waiting once its deadline has passed, or once a later reminder of it is due, is skipped, never sent late."""
     waiting = (_TABLE.c.status == DeliveryStatus.PENDING) & _TABLE.c.deadline_key.is_not(None) & (_TABLE.c.slot != OVERDUE)
     later = exists().where(
         _LATER.c.deadline_key == _TABLE.c.deadline_key, _LATER.c.due_at == _TABLE.c.due_at, _LATER.c.recipient == _TABLE.c.recipient,
         _LATER.c.planned_at > _TABLE.c.planned_at, _LATER.c.status != DeliveryStatus.CANCELLED,
     )
-    for condition, reason in ((_TABLE.c.due_at <= now, DEADLINE_PASSED), (later, SUPERSEDED)):
+    return [(waiting & (_TABLE.c.due_at <= now), DEADLINE_PASSED), (waiting & later, SUPERSEDED)]
+
+
+def _skip_stale(connection: Connection, now: datetime, report: DeliveryReport) -> None:
+    for condition, reason in _stale(now):
         keys = connection.execute(
-            _TABLE.update().where(waiting, condition)
+            _TABLE.update().where(condition)
             .values(status=DeliveryStatus.SKIPPED, last_error=reason, next_attempt_at=None)
             .returning(_TABLE.c.key)
         ).scalars().all()
@@ -359,6 +363,18 @@ def deliver(
             report.retrying.append(row.key)
     _add_unreported_doubt(engine, report)
     return report
+
+
+def due_rows(session: Session, now: datetime) -> list[Notification]:
+    """What a delivery at `now` would try, read only: the pending rows due, less the reminders it would skip as stale."""
+    stale = select(_TABLE.c.id).where(or_(*(condition for condition, _ in _stale(now)))).correlate(None)
+    query = (
+        select(Notification)
+        .where(_TABLE.c.status == DeliveryStatus.PENDING, or_(_TABLE.c.next_attempt_at.is_(None), _TABLE.c.next_attempt_at <= now))
+        .where(_TABLE.c.id.not_in(stale))
+        .order_by(_TABLE.c.id)
+    )
+    return list(session.execute(query).scalars())
 
 
 def unreported_doubt(session: Session) -> list[Notification]:

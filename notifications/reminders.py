@@ -150,8 +150,8 @@ def _messages(deadline: Deadline, slot: Slot, app: Application, recipients: list
     return out
 
 
-def cancel_stale(session: Session, now: datetime) -> list[str]:
-    """Pending reminders whose duty is done, whose deadline moved or whose application closed are cancelled."""
+def stale_reminders(session: Session, now: datetime) -> list[Notification]:
+    """Pending reminders whose duty is done, whose deadline moved or whose application closed: the sweep cancels them."""
     pending = list(
         session.exec(
             select(Notification).where(col(Notification.deadline_key).is_not(None), Notification.status == DeliveryStatus.PENDING)
@@ -161,9 +161,27 @@ def cancel_stale(session: Session, now: datetime) -> list[str]:
         return []
     earliest = min(row.due_at for row in pending if row.due_at is not None)
     live = {d.key: d.due_at for d in live_deadlines(session, now, ahead=timedelta(days=3660), behind=now - earliest + timedelta(days=1))}
-    stale = [row for row in pending if live.get(row.deadline_key or "") != row.due_at]
+    return [row for row in pending if live.get(row.deadline_key or "") != row.due_at]
+
+
+def cancel_stale(session: Session, now: datetime) -> list[str]:
+    """Pending reminders whose duty is done, whose deadline moved or whose application closed are cancelled."""
+    stale = stale_reminders(session, now)
     if stale:
         session.execute(
             update(Notification).where(col(Notification.id).in_([row.id for row in stale])).values(status=DeliveryStatus.CANCELLED)
         )
     return [row.key for row in stale]
+
+
+# Keys looked up per statement: well under the bound parameters SQLite and PostgreSQL take.
+_KEYS_PER_QUERY = 500
+
+
+def stored_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of `keys` the outbox already holds, whatever their state: a sweep adds none of them again."""
+    found: set[str] = set()
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        chunk = keys[start:start + _KEYS_PER_QUERY]
+        found.update(session.exec(select(Notification.key).where(col(Notification.key).in_(chunk))))
+    return found

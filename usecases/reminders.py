@@ -8,10 +8,10 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from domain.formatting import format_instant
-from notifications.delivery import DeliveryReport, Waiting
-from notifications.outbox import DeliveryStatus, OutgoingMessage, enqueue
-from notifications.reminders import PlanningProblem, ReminderPlan, cancel_stale, error_text, plan_reminders
-from usecases.context import NOW, When, changing
+from notifications.delivery import DeliveryReport, Waiting, due_rows
+from notifications.outbox import DeliveryStatus, Notification, OutgoingMessage, enqueue
+from notifications.reminders import PlanningProblem, ReminderPlan, cancel_stale, error_text, plan_reminders, stale_reminders, stored_keys
+from usecases.context import NOW, When, changing, reading
 from usecases.outbox import deliver_due, delivery_counts, doubt_reported, still_waiting
 
 log = logging.getLogger("grantflow.reminders")
@@ -31,6 +31,8 @@ class SweepReport(BaseModel):
     now: datetime
     dry_run: bool
     planned: int = 0
+    # A dry run: rows already in the outbox that a sweep at its instant would try again.
+    retries: int = 0
     skipped: int = 0
     cancelled: list[str] = []
     delivery: DeliveryReport = DeliveryReport()
@@ -43,7 +45,7 @@ class SweepReport(BaseModel):
     def counts(self) -> str:
         problems = f", {len(self.problems)} application(s) not planned" if self.problems else ""
         if self.dry_run:
-            return f"{self.planned} would be sent{problems}"
+            return f"{self.planned} would be sent, {self.retries} queued earlier would be tried again{problems}"
         return f"{self.planned} planned, {delivery_counts(self.delivery)}, {self.skipped} skipped, {len(self.cancelled)} cancelled{problems}"
 
 
@@ -62,27 +64,53 @@ def sweep(when: When = NOW, *, dry_run: bool = False) -> SweepReport:
 
 def plan(when: When = NOW, *, dry_run: bool = False) -> SweepReport:
     """The sweep's planning half: stale reminders cancelled, every due one in the outbox once (a dry run stores nothing)."""
+    if dry_run:
+        return _dry_run(when)
     with changing() as session:
         now = when.instant(session)
-        cancelled = [] if dry_run else cancel_stale(session, now)
+        cancelled = cancel_stale(session, now)
         planned = plan_reminders(session, now)
-        if dry_run:
-            session.rollback()
     report = SweepReport(now=now, dry_run=dry_run, cancelled=cancelled, problems=list(planned.problems))
-    if dry_run:
-        report.rows = [_row(m, "would send") for m in planned.to_send]
-        report.planned = len(planned.to_send)
+    fresh, superseded = _store(planned, now, report.problems)
+    report.planned, report.skipped = len(fresh), len(superseded)
+    report.rows = [_row(m, "queued") for m in planned.to_send if m.key in fresh]
+    report.rows += [_row(m, "skipped: a later reminder superseded it") for m in planned.skipped if m.key in superseded]
+    report.rows += _problem_rows(report.problems)
+    return report
+
+
+def _dry_run(when: When) -> SweepReport:
+    """What a sweep at the instant would send, read only: reminders not yet in the outbox, and the rows its delivery would try."""
+    with reading() as session:
+        now = when.instant(session)
+        planned = plan_reminders(session, now)
+        stored = stored_keys(session, [m.key for m in planned.to_send])
+        cancelled = {row.key for row in stale_reminders(session, now)}
+        due = [row for row in due_rows(session, now) if row.key not in cancelled]
+    fresh = [m for m in planned.to_send if m.key not in stored]
+    report = SweepReport(now=now, dry_run=True, planned=len(fresh), retries=len(due), problems=list(planned.problems))
+    report.rows = [_row(m, "would send") for m in fresh] + [_waiting_row(row) for row in due]
+    report.rows += _problem_rows(report.problems)
+    return report
+
+
+def _waiting_row(row: Notification) -> SweepRow:
+    if row.in_doubt:
+        outcome = "would resend once with the same Message-ID (in doubt: it may have arrived)"
+    elif row.attempts:
+        outcome = f"would retry: attempt {row.attempts + 1}"
     else:
-        fresh, superseded = _store(planned, now, report.problems)
-        report.planned, report.skipped = len(fresh), len(superseded)
-        report.rows = [_row(m, "queued") for m in planned.to_send if m.key in fresh]
-        report.rows += [_row(m, "skipped: a later reminder superseded it") for m in planned.skipped if m.key in superseded]
-    report.rows += [
+        outcome = "would send (queued earlier)"
+    return SweepRow(key=row.key, recipient=row.recipient, application=row.application_id, slot=row.slot or "",
+                    due=format_instant(row.due_at) if row.due_at else "", subject=row.subject, outcome=outcome)
+
+
+def _problem_rows(problems: list[PlanningProblem]) -> list[SweepRow]:
+    return [
         SweepRow(key=p.deadline_key, recipient="", application=p.application_id, slot="", due="", subject="",
                  outcome=f"NOT PLANNED, needs an operator: {p.error}")
-        for p in report.problems
+        for p in problems
     ]
-    return report
 
 
 def send(report: SweepReport) -> None:

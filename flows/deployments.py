@@ -53,7 +53,10 @@ def read_deployments(path: Path = PREFECT_YAML) -> list[DeploymentSpec]:
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     specs = [DeploymentSpec.model_validate(entry) for entry in document["deployments"]]
     for spec in specs:
-        _TRIGGERS.validate_python(spec.triggers)  # a bad trigger fails here, not on the server
+        for index, trigger in enumerate(_TRIGGERS.validate_python(spec.triggers)):  # a bad trigger fails here, not on the server
+            # The UI lists each trigger as an automation: unnamed, it shows as `decision__automation_1`, "A custom trigger".
+            if not trigger.name or not trigger.description:
+                raise ValueError(f"{spec.name}: triggers[{index}]: a trigger needs a name and a description, which the UI shows for its automation")
     return specs
 
 

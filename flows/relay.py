@@ -12,6 +12,7 @@ from prefect.events import Event, RelatedResource, Resource
 from pydantic import BaseModel
 
 from domain.model import Application, DomainEvent
+from domain.money import euros_text
 from flows.runtime import idle
 from usecases.relay import mark_relayed, pending_events, waiting_events
 
@@ -34,7 +35,10 @@ def prefect_event(row: DomainEvent, app: Application, now: datetime) -> Event:
     Prefect's `occurred` is when the event entered Prefect (its automations reason in real time);
     the change's own instant is `payload.occurred_at`: the system clock's, or with `payload.replayed`
     the instant a replay stated (`payload.recorded_at` is when the change was really written).
+    Amounts are in euros as text (`granted: "2680000.00"`), beside the cents other consumers read.
     """
+    amounts = {**row.payload, "requested_cents": app.requested_cents}
+    euros = {key.removesuffix("_cents"): euros_text(value) for key, value in amounts.items() if key.endswith("_cents") and isinstance(value, int)}
     return Event(
         id=row.event_id,
         occurred=now,
@@ -58,6 +62,8 @@ def prefect_event(row: DomainEvent, app: Application, now: datetime) -> Event:
             "from_stage": row.from_stage.value if row.from_stage else None,
             "to_stage": row.to_stage.value if row.to_stage else None,
             "requested_cents": app.requested_cents,
+            **euros,
+            "title": app.title,
         },
     )
 

@@ -62,3 +62,16 @@ async def test_events_stay_unrelayed_while_the_api_is_unreachable_and_go_once_it
     assert report.relayed == written and report.waiting == 0 and report.error is None
     with Session(seeded) as session:
         assert session.exec(select(DomainEvent).where(col(DomainEvent.relayed_at).is_(None))).all() == []
+
+
+def test_a_relayed_grant_carries_its_amounts_in_euros_and_the_applications_title(seeded: Engine) -> None:
+    from domain.decision import apply_decision
+
+    with unit_of_work(seeded) as session:
+        under_review(session, "soite-ru-2020")
+        apply_decision(session, "soite-ru-2020", at=hel("2020-06-30 14:00"), actor="test")
+    (row, app), = [(r, a) for r, a in pending_events(BATCH) if r.name == "grantflow.application.granted"]
+    payload = prefect_event(row, app, datetime.now(UTC)).payload
+    assert (payload["granted"], payload["requested"]) == ("2680000.00", "3679149.00")
+    assert (payload["granted_cents"], payload["requested_cents"]) == (268_000_000, 367_914_900)  # what other consumers read
+    assert payload["title"] == app.title and app.title

@@ -8,7 +8,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
 
 from domain.formatting import format_instant
-from flows.runtime import deliver_notifications, step
+from flows.runtime import deliver_notifications, delivery_failure, needs_operator, step
 from usecases import alerts as usecase
 from usecases.alerts import AlertReport
 from usecases.context import When
@@ -20,8 +20,7 @@ find = step(name="find-overdue")(usecase.check_overdue)
 async def overdue_checks(now: datetime | None = None) -> AlertReport:
     """Late decisions and unconfirmed start-ups as of `now`; each officer hears of each once."""
     report = await find(When(stated=now, field="now"))
-    if report.notifications:
-        await deliver_notifications(report.notifications, report.at)
+    delivered = await deliver_notifications(report.notifications, report.at) if report.notifications else None
     for alert in report.alerts:
         get_run_logger().warning("%s: %s for %d days", alert.application_id, alert.kind.value, alert.days)
     await acreate_table_artifact(
@@ -30,4 +29,6 @@ async def overdue_checks(now: datetime | None = None) -> AlertReport:
         key="overdue-checks",
         description=f"Overdue checks at {format_instant(report.at)}",
     )
+    if delivered is not None and (why := delivery_failure(delivered)):
+        return needs_operator(report, why)
     return report

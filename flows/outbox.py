@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
 
 from domain.formatting import format_instant
-from flows.runtime import log_delivery, step
+from flows.runtime import delivery_failure, log_delivery, needs_operator, step
 from notifications.delivery import DeliveryReport
 from usecases import outbox as usecase
 from usecases.context import When, moment
@@ -45,4 +45,6 @@ async def outbox_delivery(now: datetime | None = None) -> DeliveryReport:
     await acreate_table_artifact(rows or [{"outcome": "nothing due"}], key="outbox-delivery",
                                  description=f"Outbox delivery at {format_instant(at)}: {usecase.delivery_counts(report)}")
     await asyncio.to_thread(usecase.doubt_reported, sorted({*report.in_doubt, *report.resent}))
+    if why := delivery_failure(report):
+        return needs_operator(report, why)
     return report

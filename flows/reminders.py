@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
 
 from domain.formatting import format_instant
-from flows.runtime import log_delivery, step
+from flows.runtime import delivery_failure, log_delivery, needs_operator, step
 from usecases import outbox
 from usecases import reminders as usecase
 from usecases.context import When
@@ -52,7 +52,10 @@ async def reminder_sweep(now: datetime | None = None, dry_run: bool = False) -> 
         description=f"Reminder sweep at {format_instant(report.now)}{' (dry run)' if dry_run else ''}: {report.counts()}",
     )
     await asyncio.to_thread(usecase.reported, report)
-    return report
+    problems = [f"{len(report.problems)} application(s)' reminders not planned"] if report.problems else []
+    if not dry_run and (why := delivery_failure(report.delivery)):
+        problems.append(why)
+    return needs_operator(report, "; ".join(problems)) if problems else report
 
 
 # Prefect refuses events over 1.5 MB, and a table of a large sweep's every row would be one; the

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext
+from prefect.states import Completed, Failed
 
 from notifications.delivery import DeliveryReport
 from usecases import outbox
@@ -89,3 +91,38 @@ async def deliver_notifications(keys: list[str], at: datetime) -> DeliveryReport
     log_delivery(report)
     await asyncio.to_thread(outbox.doubt_reported, sorted({*report.in_doubt, *report.resent}))
     return report
+
+
+# Run states an operator can tell apart on the Runs page: a step refused or a notice given up fails the
+# run (the Dashboard counts it), a step waiting for another is Completed under a name of its own.
+def refused(result: R, why: str) -> R:
+    """End the run Failed ("Refused"), carrying the step's result for the caller."""
+    return cast(R, Failed(name="Refused", message=why, data=result))
+
+
+def needs_operator(result: R, why: str) -> R:
+    """End the run Failed: its step was done, but something (notices given up, reminders not planned) needs an operator."""
+    return cast(R, Failed(name="Needs an operator", message=why, data=result))
+
+
+def waiting(result: R, why: str) -> R:
+    """End the run Completed as "Waiting": nothing failed, the step waits for another one (its trigger starts it again)."""
+    return cast(R, Completed(name="Waiting", message=why, data=result))
+
+
+def delivery_failure(report: DeliveryReport) -> str | None:
+    """Why a delivery needs an operator: notices given up, or sending stopped; None when nothing did."""
+    if report.halted:
+        return f"delivery stopped: {report.halted}"
+    if report.failed:
+        return f"{len(report.failed)} notice(s) failed for good and need an operator (`grantflow outbox`): {next(iter(report.errors.values()), '')}"
+    return None
+
+
+async def settled(run: Awaitable[State[R]]) -> R:
+    """The result of a flow called with `return_state=True`, whether the run completed or ended Failed with a result."""
+    state = await run
+    data = await state.result(raise_on_failure=False)  # type: ignore[misc]
+    if isinstance(data, BaseException):
+        raise data
+    return cast(R, data)

@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 
 from domain.formatting import format_instant
-from flows.runtime import deliver_notifications, label_run, step
+from flows.runtime import deliver_notifications, delivery_failure, label_run, needs_operator, step, waiting
 from usecases import startup as usecase
 from usecases.context import When
 from usecases.startup import AcceptanceResult, StartupResult
@@ -35,10 +35,11 @@ async def startup(application_id: str, at: datetime | None = None, triggered_by:
     result = await start(application_id, When(stated=at, triggered_by=triggered_by))
     if result.waiting_for:
         get_run_logger().info("%s waits for %s; the acceptance's delivery starts it", application_id, result.waiting_for)
-        return result
+        return waiting(result, f"waiting for {result.waiting_for}")
     if not result.started_now:
         return result
-    await deliver_notifications(result.notifications, result.at)
     text = "\n".join([f"# {result.project} started", f"Grant period {result.period}", "", "## Reporting", *(f"- {r}" for r in result.reporting)])
     await acreate_markdown_artifact(text, key=f"startup-{application_id}", description="Project start-up")
+    if why := delivery_failure(await deliver_notifications(result.notifications, result.at)):
+        return needs_operator(result, why)
     return result

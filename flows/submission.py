@@ -8,7 +8,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 
 from domain.formatting import format_instant
-from flows.runtime import deliver_notifications, label_run, step
+from flows.runtime import deliver_notifications, delivery_failure, label_run, needs_operator, refused, step
 from usecases import submission as usecase
 from usecases.context import When
 from usecases.submission import ReviewResult, SubmissionResult, WithdrawalResult
@@ -40,9 +40,10 @@ async def submission(application_id: str, at: datetime | None = None) -> Submiss
     await acreate_markdown_artifact(submission_markdown(result), key=f"submission-{application_id}", description="Submission")
     if not result.accepted:
         get_run_logger().warning("Submission of %s refused: %s", application_id, "; ".join(result.problems))
-        return result
+        return refused(result, "; ".join(result.problems))
     assert result.submitted_at is not None
-    await deliver_notifications(result.notifications, result.submitted_at)
+    if why := delivery_failure(await deliver_notifications(result.notifications, result.submitted_at)):
+        return needs_operator(result, why)
     return result
 
 

@@ -297,8 +297,9 @@ def deliver(
 
     async def flow() -> Readiness:
         from flows.preparation import preparation
+        from flows.runtime import settled
 
-        return await preparation(application, deliver=document, at=when.stated)
+        return await settled(preparation(application, deliver=document, at=when.stated, return_state=True))
 
     report = _run(lambda: deliver_documents(application, document, when), flow)
     console.print(f"{application}: delivered {', '.join(document)}.")
@@ -315,9 +316,10 @@ def submit(application: APPLICATION, at: AT = None) -> None:
     application, when = _application(application), _when(at)
 
     async def flow() -> SubmissionResult:
+        from flows.runtime import settled
         from flows.submission import submission
 
-        return await submission(application, at=when.stated)
+        return await settled(submission(application, at=when.stated, return_state=True))
 
     result = _run(lambda: submit_application(application, when), flow)
     if not result.accepted or result.submitted_at is None:
@@ -347,9 +349,10 @@ def review(
     call_id = parse_option(Slug, call, field="call") if call is not None else None
 
     async def flow() -> list[ReviewResult]:
+        from flows.runtime import settled
         from flows.submission import review as review_flow
 
-        return await review_flow(call_id, at=when.stated)
+        return await settled(review_flow(call_id, at=when.stated, return_state=True))
 
     results = _run(lambda: [start_review(call_id, when)] if call_id else start_due_reviews(when), flow)
     if as_json:
@@ -374,9 +377,10 @@ def withdraw(
     application, when = _application(application), _when(at)
 
     async def flow() -> WithdrawalResult:
+        from flows.runtime import settled
         from flows.submission import withdrawal
 
-        return await withdrawal(application, reason, at=when.stated)
+        return await settled(withdrawal(application, reason, at=when.stated, return_state=True))
 
     result = _run(lambda: withdraw_application(application, reason, when), flow)
     console.print(f"{application} withdrawn (it was {result.from_stage.replace('_', ' ')}).")
@@ -439,8 +443,9 @@ def apply_command(application: APPLICATION, at: AT = None) -> None:
 
     async def flow() -> DecisionResult:
         from flows.decision import decision
+        from flows.runtime import settled
 
-        return await decision(application, at=when.stated)
+        return await settled(decision(application, at=when.stated, return_state=True))
 
     _database()
     with prefect_server() as api:
@@ -463,9 +468,10 @@ def accept(application: APPLICATION, at: AT = None) -> None:
     application, when = _application(application), _when(at)
 
     async def flow() -> AcceptanceResult:
+        from flows.runtime import settled
         from flows.startup import grant_acceptance
 
-        return await grant_acceptance(application, at=when.stated)
+        return await settled(grant_acceptance(application, at=when.stated, return_state=True))
 
     result = _run(lambda: accept_grant(application, when), flow)
     if not result.accepted_now:
@@ -506,9 +512,10 @@ def start(application: APPLICATION, at: AT = None) -> None:
     application, when = _application(application), _when(at)
 
     async def flow() -> StartupResult:
+        from flows.runtime import settled
         from flows.startup import startup
 
-        return await startup(application, at=when.stated)
+        return await settled(startup(application, at=when.stated, return_state=True))
 
     _database()
     if not _served():
@@ -539,8 +546,9 @@ def extend(
 
     async def flow() -> ExtensionResult:
         from flows.deadlines import deadline_extension
+        from flows.runtime import settled
 
-        return await deadline_extension(application, kind, new_due, reason, at=when.stated)
+        return await settled(deadline_extension(application, kind, new_due, reason, at=when.stated, return_state=True))
 
     result = _run(lambda: extend_duty(application, kind, new_due, reason, when), flow)
     console.print(f"{application}: {result.title} now due {format_instant(result.due_at)}.", highlight=False)
@@ -559,8 +567,9 @@ def overdue(
 
     async def flow() -> AlertReport:
         from flows.alerts import overdue_checks
+        from flows.runtime import settled
 
-        return await overdue_checks(when.stated)
+        return await settled(overdue_checks(when.stated, return_state=True))
 
     report = _run(lambda: check_overdue(when), flow)
     if not _served():
@@ -600,8 +609,9 @@ def remind(
 
     async def flow() -> SweepReport:
         from flows.reminders import reminder_sweep
+        from flows.runtime import settled
 
-        return await reminder_sweep(when.stated, dry_run=dry_run)
+        return await settled(reminder_sweep(when.stated, dry_run=dry_run, return_state=True))
 
     report = _run(direct, flow)
     if as_json:

@@ -35,12 +35,13 @@ def timeline() -> list[Event]:
     from flows.decision import decision
     from flows.preparation import preparation
     from flows.reminders import reminder_sweep
+    from flows.runtime import settled
     from flows.startup import grant_acceptance, startup
     from flows.submission import review, submission
 
     def prepare(app: str, *docs: str) -> Step:
         async def run(moment: datetime) -> str:
-            report = await preparation(app, deliver=list(docs), at=moment)
+            report = await settled(preparation(app, deliver=list(docs), at=moment, return_state=True))
             missing = ", ".join(report.missing_documents) or "nothing missing"
             return f"{app}: delivered {', '.join(docs) or 'nothing'}; {missing}"
 
@@ -48,7 +49,7 @@ def timeline() -> list[Event]:
 
     def submit(app: str) -> Step:
         async def run(moment: datetime) -> str:
-            result = await submission(app, at=moment)
+            result = await settled(submission(app, at=moment, return_state=True))
             if result.accepted:
                 return f"{app}: [green]submitted[/]"
             return f"{app}: [bold red]REFUSED[/] " + escape("; ".join(result.problems))
@@ -57,34 +58,34 @@ def timeline() -> list[Event]:
 
     def close(call: str) -> Step:
         async def run(moment: datetime) -> str:
-            (result,) = await review(call, at=moment)
+            (result,) = await settled(review(call, at=moment, return_state=True))
             return f"{call}: under review: {', '.join(result.under_review) or 'none'}"
 
         return run
 
     def decide(app: str) -> Step:
         async def run(moment: datetime) -> str:
-            result = await decision(app, at=moment)
+            result = await settled(decision(app, at=moment, return_state=True))
             return f"{app}: decision applied, stage [bold]{result.stage}[/], {len(result.notifications)} notice(s)"
 
         return run
 
     def start(app: str) -> Step:
         async def run(moment: datetime) -> str:
-            result = await startup(app, at=moment)
+            result = await settled(startup(app, at=moment, return_state=True))
             return f"{app}: project started, grant period {result.period}, {len(result.reporting)} reporting deadline(s)"
 
         return run
 
     def accept(app: str) -> Step:
         async def run(moment: datetime) -> str:
-            result = await grant_acceptance(app, at=moment)
+            result = await settled(grant_acceptance(app, at=moment, return_state=True))
             return f"{app}: grant accepted {format_instant(result.accepted_at)}"
 
         return run
 
     async def sweep(moment: datetime) -> str:
-        report = await reminder_sweep(moment)
+        report = await settled(reminder_sweep(moment, return_state=True))
         sent = [row for row in report.rows if row.outcome == "sent"]
         slots = sorted({f"{row.application} {row.slot}" for row in sent})
         cancelled = f", {len(report.cancelled)} cancelled" if report.cancelled else ""

@@ -1,5 +1,5 @@
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +14,8 @@ from domain.model import Duty, Language
 from domain.preparation import complete_duty
 from domain.store import unit_of_work
 from flows.deployments import read_deployments
-from flows.reminders import SweepRow, artifact_table, reminder_sweep
+from flows.reminders import SweepReport, SweepRow, artifact_table, reminder_sweep
+from flows.runtime import settled
 from flows.submission import submission
 from grantflow.cli import app
 from grantflow.mailsink import MailSink, free_port
@@ -40,8 +41,8 @@ def rows(engine: Engine, **where: object) -> list[Notification]:
 
 
 async def test_each_reminder_is_sent_once_however_often_the_sweep_runs(seeded: Engine, mail_sink: MailSink) -> None:
-    first = await reminder_sweep(hel("2020-04-16 09:00"))
-    again = [await reminder_sweep(hel("2020-04-16 09:00")) for _ in range(9)]
+    first = await sweep(hel("2020-04-16 09:00"))
+    again = [await sweep(hel("2020-04-16 09:00")) for _ in range(9)]
     wait_for(mail_sink, len(first.delivery.sent))
     # 20 to the applicants, and 3 to Soite's contacts as a participant of ot-2020, of its call closing.
     assert len(first.delivery.sent) == 23
@@ -60,7 +61,7 @@ async def test_each_reminder_is_sent_once_however_often_the_sweep_runs(seeded: E
 async def test_a_reminder_is_never_sent_for_a_duty_already_done(seeded: Engine, mail_sink: MailSink) -> None:
     with unit_of_work(seeded) as session:
         complete_duty(session, "lappi-fsc-2020", "evaluation-plan", at=hel("2020-05-10 12:00"), actor="test")
-    report = await reminder_sweep(hel("2020-05-18 09:00"))
+    report = await sweep(hel("2020-05-18 09:00"))
     kinds = {row.subject.split(" – ")[0] for row in report.rows if row.application == "lappi-fsc-2020"}
     assert "Muistutus: Arviointisuunnitelma" not in kinds
     assert "Muistutus: Viestintäsuunnitelma" in kinds
@@ -71,21 +72,21 @@ async def test_delivery_and_extension_cancel_pending_reminders_and_the_moved_dea
 ) -> None:
     # The mail server is down, so the 18.5. reminders stay pending.
     monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{free_port()}?from=grantflow@example.fi&mode=insecure")
-    await reminder_sweep(hel("2020-05-18 09:00"))
+    await sweep(hel("2020-05-18 09:00"))
     assert {r.slot for r in rows(seeded, status=DeliveryStatus.PENDING)} == {"14d"}
     with unit_of_work(seeded) as session:
         complete_duty(session, "lappi-fsc-2020", "evaluation-plan", at=hel("2020-05-19 12:00"), actor="test")
         extended = session.exec(select(Duty).where(Duty.application_id == "lappi-fsc-2020", Duty.kind == "communication-plan")).one()
         extended.due_at = hel("2020-06-15 16:15")
         session.add(extended)
-    report = await reminder_sweep(hel("2020-05-20 09:00"))
+    report = await sweep(hel("2020-05-20 09:00"))
     cancelled = {key.split(":")[1] + ":" + key.split(":")[2] for key in report.cancelled}
     assert len(report.cancelled) == 2
     evaluation, communication = (
         f"duty:{d.id}" for d in _duties(seeded, "lappi-fsc-2020", "evaluation-plan", "communication-plan")
     )
     assert cancelled == {evaluation, communication}
-    later = await reminder_sweep(hel("2020-06-01 09:00"))
+    later = await sweep(hel("2020-06-01 09:00"))
     assert any(row.subject.startswith("Muistutus: Viestintäsuunnitelma – määräaika 15.6.2020") for row in later.rows)
 
 
@@ -101,23 +102,26 @@ async def test_mail_server_down_keeps_reminders_pending_and_the_next_sweep_deliv
 ) -> None:
     port = free_port()
     monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{port}?from=grantflow@example.fi&mode=insecure&format=text")
-    down = await reminder_sweep(hel("2020-05-18 09:00"))
+    down = await sweep(hel("2020-05-18 09:00"))
     assert down.delivery.sent == [] and len(down.delivery.retrying) == 5
     pending = rows(seeded, status=DeliveryStatus.PENDING)
     assert len(pending) == 5 and all(r.attempts == 1 and r.last_error and r.next_attempt_at for r in pending)
     with MailSink(port=port) as sink:
-        back = await reminder_sweep(hel("2020-05-18 09:10"))
+        back = await sweep(hel("2020-05-18 09:10"))
         wait_for(sink, 5)
     assert sorted(back.delivery.sent) == sorted(r.key for r in pending)
     assert len(sink.mails) == 5
     assert {r.attempts for r in rows(seeded, status=DeliveryStatus.SENT)} == {2}
 
 
-async def test_a_message_that_keeps_failing_is_given_up_and_reported(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_message_that_keeps_failing_is_given_up_reported_and_fails_the_sweep_run(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{free_port()}?from=grantflow@example.fi&mode=insecure")
     monkeypatch.setenv("GRANTFLOW_DELIVERY_MAX_ATTEMPTS", "3")
     start = hel("2020-05-18 09:00")
-    reports = [await reminder_sweep(start + timedelta(hours=hours)) for hours in (0, 1, 2)]
+    states = [await reminder_sweep(start + timedelta(hours=hours), return_state=True) for hours in (0, 1, 2)]
+    assert [state.type.value for state in states] == ["COMPLETED", "COMPLETED", "FAILED"]  # retrying is no failure; giving up is
+    assert states[-1].name == "Needs an operator" and "5 notice(s) failed for good" in (states[-1].message or "")
+    reports = [await state.result(raise_on_failure=False) for state in states]
     assert [len(r.delivery.retrying) for r in reports] == [5, 5, 0]
     assert len(reports[-1].delivery.failed) == 5
     assert all(row.outcome.startswith("FAILED, needs an operator") for row in reports[-1].rows)
@@ -125,9 +129,14 @@ async def test_a_message_that_keeps_failing_is_given_up_and_reported(seeded: Eng
 
 
 async def test_a_dry_run_lists_what_would_be_sent_and_changes_nothing(seeded: Engine, mail_sink: MailSink) -> None:
-    report = await reminder_sweep(hel("2020-04-16 09:00"), dry_run=True)
+    report = await sweep(hel("2020-04-16 09:00"), dry_run=True)
     assert report.planned == 23 and {row.outcome for row in report.rows} == {"would send"}
     assert rows(seeded) == [] and mail_sink.mails == []
+
+
+async def sweep(now: datetime, *, dry_run: bool = False) -> SweepReport:
+    """The sweep's report, whether its run completed or ended Failed needing an operator."""
+    return await settled(reminder_sweep(now, dry_run=dry_run, return_state=True))
 
 
 def test_the_sweep_artifact_shows_rows_needing_an_operator_first_and_caps_the_rest() -> None:
@@ -165,7 +174,7 @@ def import_longest(engine: Engine) -> None:
 
 async def test_the_longest_ids_and_address_the_input_accepts_are_reminded_and_submitted(seeded: Engine, mail_sink: MailSink) -> None:
     import_longest(seeded)
-    report = await reminder_sweep(hel("2020-04-16 09:00"))
+    report = await sweep(hel("2020-04-16 09:00"))
     wait_for(mail_sink, len(report.delivery.sent))
     assert report.problems == []
     assert len(report.delivery.sent) == 25  # the seed's 23 and the call and plan of the longest applicant
@@ -199,7 +208,9 @@ async def test_an_application_whose_reminders_cannot_be_stored_is_reported_and_t
     seeded: Engine, mail_sink: MailSink
 ) -> None:
     refuse_outbox_rows_of(seeded, "lappi-fsc-2020")
-    report = await reminder_sweep(hel("2020-04-16 09:00"))
+    state = await reminder_sweep(hel("2020-04-16 09:00"), return_state=True)
+    assert state.is_failed() and "1 application(s)' reminders not planned" in (state.message or "")
+    report = await state.result(raise_on_failure=False)
     wait_for(mail_sink, len(report.delivery.sent))
     assert [p.application_id for p in report.problems] == ["lappi-fsc-2020"]
     assert "row refused by the database" in report.problems[0].error
@@ -209,7 +220,7 @@ async def test_an_application_whose_reminders_cannot_be_stored_is_reported_and_t
     # Nothing is lost: once the database takes the rows, the next sweep plans them.
     with seeded.begin() as connection:
         connection.exec_driver_sql("DROP TRIGGER refuse ON notification" if seeded.dialect.name == "postgresql" else "DROP TRIGGER refuse")
-    again = await reminder_sweep(hel("2020-04-16 09:05"))
+    again = await sweep(hel("2020-04-16 09:05"))
     assert again.problems == [] and {row.application for row in again.rows if row.outcome == "sent"} == {"lappi-fsc-2020"}
 
 
@@ -224,7 +235,7 @@ async def test_an_application_whose_reminders_cannot_be_rendered_is_reported_and
         return real_render(template, language, **context)
 
     monkeypatch.setattr(notifications.reminders, "render", render_failing_for_soite)
-    report = await reminder_sweep(hel("2020-04-16 09:00"))
+    report = await sweep(hel("2020-04-16 09:00"))
     wait_for(mail_sink, len(report.delivery.sent))
     assert {p.application_id for p in report.problems} == {"soite-ru-2020"}
     assert all(p.error == "ValueError: template failure" for p in report.problems)
@@ -238,10 +249,10 @@ async def test_a_reminder_that_failed_before_its_deadline_is_not_sent_after_it_b
 ) -> None:
     port = free_port()
     monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{port}?from=grantflow@example.fi&mode=insecure")
-    down = await reminder_sweep(hel("2020-04-29 09:00"))  # the last reminder before 30.4.2020 klo 16.15; the server is down
+    down = await sweep(hel("2020-04-29 09:00"))  # the last reminder before 30.4.2020 klo 16.15; the server is down
     assert down.delivery.sent == [] and down.delivery.retrying
     with MailSink(port=port) as sink:
-        after = await reminder_sweep(hel("2020-05-04 09:00"))  # the overdue notices' day
+        after = await sweep(hel("2020-05-04 09:00"))  # the overdue notices' day
         wait_for(sink, len(after.delivery.sent))
     assert sorted(after.delivery.stale) == sorted(down.delivery.retrying)
     assert all(after.delivery.errors[key] == DEADLINE_PASSED for key in after.delivery.stale)

@@ -11,9 +11,10 @@ from domain.model import Stage
 from domain.store import unit_of_work
 from flows.decision import decision
 from flows.preparation import preparation
+from flows.runtime import settled
 from flows.startup import startup
 from flows.submission import review, submission
-from grantflow.mailsink import MailSink
+from grantflow.mailsink import MailSink, free_port
 from notifications.outbox import DeliveryStatus, Notification
 from tests.helpers import hel
 
@@ -53,8 +54,10 @@ async def test_submission_flow_submits_and_the_receipt_arrives_by_email(seeded: 
     assert {"call:fsc-2020", "applicant:soite"} <= tags
 
 
-async def test_a_late_submission_is_refused_and_nothing_is_sent_or_stored(seeded: Engine, mail_sink: MailSink) -> None:
-    result = await submission("esimerkki-ru-2020", at=hel("2020-04-30 16:15:00"))
+async def test_a_late_submission_is_refused_its_run_fails_as_refused_and_nothing_is_sent_or_stored(seeded: Engine, mail_sink: MailSink) -> None:
+    state = await submission("esimerkki-ru-2020", at=hel("2020-04-30 16:15:00"), return_state=True)
+    assert state.is_failed() and state.name == "Refused" and "closed at 30.4.2020 klo 16.15" in (state.message or "")
+    result = await settled(submission("esimerkki-ru-2020", at=hel("2020-04-30 16:15:00"), return_state=True))
     assert not result.accepted
     assert "closed at 30.4.2020 klo 16.15" in result.problems[0]
     assert stage(seeded, "esimerkki-ru-2020") == Stage.PREPARATION
@@ -126,3 +129,21 @@ async def test_the_decision_form_for_an_application_never_submitted_asks_for_no_
     result = await decision_form("lappi-ru-2020")
     assert not result.recorded and result.attempts == 0
     assert result.refused == "the application is in preparation, never submitted; only a submitted application can be decided"
+
+
+async def test_a_decision_whose_notices_are_given_up_ends_its_run_failed_needing_an_operator(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    await preparation("soite-ru-2020", deliver=["project-plan"], at=hel("2020-04-27 14:05"))
+    await submission("soite-ru-2020", at=hel("2020-04-30 16:14:59"))
+    monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{free_port()}?from=grantflow@example.fi&mode=insecure")
+    monkeypatch.setenv("GRANTFLOW_DELIVERY_MAX_ATTEMPTS", "1")
+    state = await decision("soite-ru-2020", at=hel("2020-06-30 14:00"), return_state=True)
+    assert state.is_failed() and state.name == "Needs an operator" and "failed for good" in (state.message or "")
+    assert stage(seeded, "soite-ru-2020") == Stage.PARTIALLY_GRANTED  # the decision itself stands
+
+
+async def test_a_start_up_waiting_for_the_acceptance_ends_its_run_completed_as_waiting(seeded: Engine, mail_sink: MailSink) -> None:
+    await preparation("soite-fsc-2020", deliver=["project-plan"], at=hel("2020-04-27 14:00"))
+    await submission("soite-fsc-2020", at=hel("2020-04-30 15:40"))
+    await decision("soite-fsc-2020", at=hel("2020-06-30 14:00"))
+    state = await startup("soite-fsc-2020", at=hel("2020-07-01 09:00"), return_state=True)
+    assert state.is_completed() and state.name == "Waiting" and "Acceptance of the grant" in (state.message or "")

@@ -11,6 +11,7 @@ from sqlalchemy import and_
 from sqlmodel import Session, col, select
 
 from domain.calendar import HELSINKI, add_working_days, local_instant, next_working_day, previous_working_day
+from domain.errors import RuleViolation
 from domain.limits import ID_LENGTH
 from domain.model import Application, Call, Duty, DutyPhase, Stage
 
@@ -89,6 +90,14 @@ def slot_name(offset: int, policy: ReminderPolicy) -> str:
     return f"{offset}{'wd' if policy.days == DayCount.WORKING else 'd'}"
 
 
+def slot_label(name: str) -> str:
+    """A slot's name as an operator reads it: `14d` is 14 days before, `3wd` 3 working days before."""
+    if name == OVERDUE:
+        return "overdue notice"
+    count, unit = (name[:-2], "working day") if name.endswith("wd") else (name[:-1], "day")
+    return f"{count} {unit}{'' if count == '1' else 's'} before"
+
+
 def slots(deadline: Deadline, policy: ReminderPolicy) -> list[Slot]:
     """Every reminder a deadline gets under `policy`, earliest first; a day off moves it to the working day before."""
     due_day = deadline.due_at.astimezone(HELSINKI).date()
@@ -132,6 +141,25 @@ def reach(policy: ReminderPolicy) -> timedelta:
 def overdue_reach(policy: ReminderPolicy) -> timedelta:
     """How long after a deadline its overdue notice can fall (weekends and holidays included)."""
     return timedelta(days=(policy.overdue_after or 0) + 14)
+
+
+# How far ahead a plan of reminders looks when asked for no end.
+PLAN_AHEAD = timedelta(days=90)
+
+
+def plan_window(now: datetime, first: date | None, last: date | None, *, fields: tuple[str, str] = ("from", "to")) -> tuple[datetime, datetime]:
+    """The instants a plan of reminders covers: Helsinki days `first` to `last`, both whole; from `now` and
+    90 days on where either is not given."""
+    start = local_instant(first, time(0), field=fields[0]) if first is not None else now
+    if last is None:
+        return start, max(start, now) + PLAN_AHEAD
+    if first is not None and first > last:
+        raise RuleViolation(fields[0], f"{first.isoformat()} is after {fields[1]} {last.isoformat()}: the plan's first day comes before its last")
+    # The last day's last instant: datetimes count microseconds, so this is the whole day and nothing after it.
+    end = local_instant(last + timedelta(days=1), time(0), field=fields[1]) - timedelta(microseconds=1)
+    if end < start:
+        raise RuleViolation(fields[1], f"{last.isoformat()} is over before the plan starts, at {start.isoformat()}")
+    return start, end
 
 
 class Scheduled(BaseModel):

@@ -365,12 +365,13 @@ def deliver(
     return report
 
 
-def due_rows(session: Session, now: datetime) -> list[Notification]:
-    """What a delivery at `now` would try, read only: the pending rows due, less the reminders it would skip as stale."""
+def due_rows(session: Session, now: datetime, until: datetime | None = None) -> list[Notification]:
+    """What a delivery at `now` would try (or deliveries up to `until`), read only: the pending rows due, less the
+    reminders a delivery at `now` would skip as stale."""
     stale = select(_TABLE.c.id).where(or_(*(condition for condition, _ in _stale(now)))).correlate(None)
     query = (
         select(Notification)
-        .where(_TABLE.c.status == DeliveryStatus.PENDING, or_(_TABLE.c.next_attempt_at.is_(None), _TABLE.c.next_attempt_at <= now))
+        .where(_TABLE.c.status == DeliveryStatus.PENDING, or_(_TABLE.c.next_attempt_at.is_(None), _TABLE.c.next_attempt_at <= (until or now)))
         .where(_TABLE.c.id.not_in(stale))
         .order_by(_TABLE.c.id)
     )

@@ -12,6 +12,7 @@ from domain import repository as repo
 from domain.calendar import HELSINKI
 from domain.model import Application, Contact
 from domain.reminders import OVERDUE, Deadline, Scheduled, Slot, live_deadlines, schedule
+from notifications.delivery import due_rows
 from notifications.messages import duty_title, render
 from notifications.outbox import DeliveryStatus, Notification, OutgoingMessage
 from notifications.recipients import ReminderAudience, Target, officer, targets
@@ -86,19 +87,61 @@ class _Recipients:
         return targets(contacts), escalated
 
 
+    def reminder(self, item: Scheduled, slot: Slot) -> ScheduledReminder:
+        app = self.application(item.deadline.application_id)
+        recipients, escalated = self.of(item, slot)
+        sent, _ = item.due(slot.send_at)
+        return ScheduledReminder(deadline=item.deadline, slot=slot, application_id=app.id, application_title=app.title,
+                                 recipients=recipients, escalated=escalated, superseded=sent != slot)
+
+
 def scheduled_reminders(session: Session, after: datetime, until: datetime) -> list[ScheduledReminder]:
     """Every reminder whose send instant falls in (after, until], earliest first: what the sweeps after `after`
     up to `until` put in the outbox (sent, or skipped when a later slot of the same deadline has come too)."""
     recipients = _Recipients(session)
-    found: list[ScheduledReminder] = []
-    for item in schedule(session, after, until):
-        for slot in item.between(after, until):
-            app = recipients.application(item.deadline.application_id)
-            targets_of, escalated = recipients.of(item, slot)
-            sent, _ = item.due(slot.send_at)
-            found.append(ScheduledReminder(deadline=item.deadline, slot=slot, application_id=app.id, application_title=app.title,
-                                           recipients=targets_of, escalated=escalated, superseded=sent != slot))
+    found = [recipients.reminder(item, slot) for item in schedule(session, after, until) for slot in item.between(after, until)]
     return sorted(found, key=lambda r: (r.slot.send_at, r.deadline.due_at, r.application_id, r.deadline.key))
+
+
+def due_reminders(session: Session, now: datetime) -> list[ScheduledReminder]:
+    """The reminder of each live deadline that a sweep at `now` sends, whether or not an earlier sweep put it in the outbox."""
+    recipients = _Recipients(session)
+    return [recipients.reminder(item, send) for item in schedule(session, now, now) if (send := item.due(now)[0]) is not None]
+
+
+class WaitingReminder(BaseModel):
+    """A reminder in the outbox, not delivered yet, with its live deadline and when it is tried next."""
+
+    deadline: Deadline
+    slot: str
+    # The slot's own instant.
+    planned_at: datetime
+    application_id: str
+    application_title: str
+    recipient: Target
+    attempts: int
+    next_attempt: datetime
+    last_error: str | None
+    in_doubt: bool
+
+
+def waiting_reminders(session: Session, now: datetime, until: datetime) -> list[WaitingReminder]:
+    """The reminders in the outbox that deliveries from `now` to `until` try: neither cancelled by the next sweep nor skipped as stale."""
+    rows = [row for row in due_rows(session, now, until) if row.deadline_key is not None]
+    live = _live(session, now, rows)
+    recipients = _Recipients(session)
+    found: list[WaitingReminder] = []
+    for row in rows:
+        if _stale(row, live):
+            continue
+        app = recipients.application(row.application_id)
+        found.append(WaitingReminder(
+            deadline=live[row.deadline_key or ""], slot=row.slot or "", planned_at=row.planned_at or row.created_at,
+            application_id=app.id, application_title=app.title,
+            recipient=Target(address=row.recipient, language=row.language), attempts=row.attempts,
+            next_attempt=max(row.next_attempt_at or now, now), last_error=row.last_error, in_doubt=row.in_doubt,
+        ))
+    return found
 
 
 def plan_reminders(session: Session, now: datetime) -> ReminderPlan:
@@ -150,6 +193,20 @@ def _messages(deadline: Deadline, slot: Slot, app: Application, recipients: list
     return out
 
 
+def _live(session: Session, now: datetime, rows: list[Notification]) -> dict[str, Deadline]:
+    """The live deadlines of reminder rows, by key."""
+    if not rows:
+        return {}
+    earliest = min(row.due_at for row in rows if row.due_at is not None)
+    return {d.key: d for d in live_deadlines(session, now, ahead=timedelta(days=3660), behind=now - earliest + timedelta(days=1))}
+
+
+def _stale(row: Notification, live: dict[str, Deadline]) -> bool:
+    """A reminder whose duty is done, whose deadline moved or whose application closed."""
+    deadline = live.get(row.deadline_key or "")
+    return deadline is None or deadline.due_at != row.due_at
+
+
 def stale_reminders(session: Session, now: datetime) -> list[Notification]:
     """Pending reminders whose duty is done, whose deadline moved or whose application closed: the sweep cancels them."""
     pending = list(
@@ -157,11 +214,8 @@ def stale_reminders(session: Session, now: datetime) -> list[Notification]:
             select(Notification).where(col(Notification.deadline_key).is_not(None), Notification.status == DeliveryStatus.PENDING)
         )
     )
-    if not pending:
-        return []
-    earliest = min(row.due_at for row in pending if row.due_at is not None)
-    live = {d.key: d.due_at for d in live_deadlines(session, now, ahead=timedelta(days=3660), behind=now - earliest + timedelta(days=1))}
-    return [row for row in pending if live.get(row.deadline_key or "") != row.due_at]
+    live = _live(session, now, pending)
+    return [row for row in pending if _stale(row, live)]
 
 
 def cancel_stale(session: Session, now: datetime) -> list[str]:

@@ -1,10 +1,11 @@
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from pydantic import ValidationError
 
 from domain.calendar import HELSINKI
-from domain.reminders import DEFAULT_POLICY, Deadline, ReminderPolicy, due_slots, slots
+from domain.errors import RuleViolation
+from domain.reminders import DEFAULT_POLICY, Deadline, ReminderPolicy, due_slots, plan_window, slot_label, slots
 from tests.helpers import hel
 
 
@@ -77,3 +78,20 @@ def test_a_slot_that_would_fall_after_the_deadline_itself_is_left_out() -> None:
 def test_a_bad_reminder_policy_is_refused_with_the_field_named(values: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         ReminderPolicy.model_validate(values)
+
+
+def test_a_slot_reads_as_the_days_before_its_deadline() -> None:
+    assert [slot_label(name) for name in ("14d", "1d", "3wd", "1wd", "overdue")] == [
+        "14 days before", "1 day before", "3 working days before", "1 working day before", "overdue notice",
+    ]
+
+
+def test_a_plan_window_runs_from_the_first_days_midnight_to_the_last_days_end_in_helsinki() -> None:
+    start, end = plan_window(hel("2026-03-20 12:00"), date(2026, 3, 29), date(2026, 3, 29))
+    # 29.3.2026 is the day summer time starts: 23 hours long.
+    assert (start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()) == ("2026-03-28T22:00:00+00:00", "2026-03-29T20:59:59.999999+00:00")
+
+
+def test_a_plan_window_that_is_over_before_it_starts_is_refused_naming_its_last_day() -> None:
+    with pytest.raises(RuleViolation, match="to: 2026-03-01 is over before the plan starts"):
+        plan_window(hel("2026-03-20 12:00"), None, date(2026, 3, 1))

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session, col, func, select
 
 from domain.errors import NotFound, RuleViolation
+from domain.formatting import format_instants
 from domain.model import Application, ClockMode, DatabaseClock, DomainEvent
 
 _CACHED = "grantflow.clock"
@@ -80,3 +81,14 @@ def step_instant(session: Session, stated: datetime | None, *, field: str, trigg
             raise NotFound("triggered_by", f"no domain event with id {triggered_by}")
         return cause.occurred_at
     return system_now()
+
+
+def ensure_reached(instant: datetime, *, field: str) -> datetime:
+    """An instant at which messages really go out must have been reached, on a replay database too: a sweep
+    stated ahead would send early and schedule every pending retry from an instant still to come."""
+    now = system_now()
+    if instant > now:
+        ahead, current = format_instants(instant, now)
+        raise RuleViolation(field, f"{ahead} is not yet reached (it is now {current}): a real run sends at its instant and schedules retries "
+                                   f"from it, so leave out {field} to run now, or make it a dry run to look ahead")
+    return instant

@@ -6,7 +6,7 @@ import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar, cast
+from typing import Annotated, Any, ParamSpec, TypeVar, cast
 
 from prefect import Task, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -14,6 +14,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext
 from prefect.states import Completed, Failed
+from pydantic import WithJsonSchema
 
 from notifications.delivery import DeliveryReport
 from usecases import outbox
@@ -21,6 +22,14 @@ from usecases.status import application_ref
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# A run's `now`: empty is the real now. The UI shows the anyOf's first choice, so "now" comes first; an instant
+# is only for a replay database (the database refuses it otherwise), and the picker sends it with its UTC offset.
+StatedNow = Annotated[datetime | None, WithJsonSchema({
+    "anyOf": [{"type": "null", "title": "now"}, {"type": "string", "format": "date-time", "title": "a replayed instant"}],
+    "description": "Leave at `now` to run at the real now. A replayed instant (date, time and zone) is taken on a replay database "
+                   "only, and a real run never at an instant not yet reached.",
+})]
 
 
 def step(name: str) -> Callable[[Callable[P, R]], Task[P, Coroutine[Any, Any, R]]]:

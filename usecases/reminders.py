@@ -7,6 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from domain.clock import ensure_reached
 from domain.formatting import format_instant
 from notifications.delivery import DeliveryReport, Waiting, due_rows
 from notifications.outbox import DeliveryStatus, Notification, OutgoingMessage, enqueue
@@ -67,7 +68,7 @@ def plan(when: When = NOW, *, dry_run: bool = False) -> SweepReport:
     if dry_run:
         return _dry_run(when)
     with changing() as session:
-        now = when.instant(session)
+        now = ensure_reached(when.instant(session), field=when.field)
         cancelled = cancel_stale(session, now)
         planned = plan_reminders(session, now)
     report = SweepReport(now=now, dry_run=dry_run, cancelled=cancelled, problems=list(planned.problems))

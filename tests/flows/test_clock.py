@@ -5,7 +5,7 @@ import inspect
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_type_hints
 
 import pytest
 from prefect.client.orchestration import get_client
@@ -55,8 +55,9 @@ def _instant_parameters() -> list[tuple[str, str, Callable[..., Any]]]:
     found = []
     for spec in read_deployments():
         flow = spec.load_flow()
-        for name, parameter in inspect.signature(flow.fn).parameters.items():
-            if "datetime" in str(parameter.annotation) and name != "due_at":
+        hints = get_type_hints(flow.fn)
+        for name in inspect.signature(flow.fn).parameters:
+            if "datetime" in str(hints.get(name)) and name != "due_at":
                 found.append((spec.name, name, flow))
     return found
 

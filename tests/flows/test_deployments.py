@@ -34,3 +34,15 @@ def test_a_trigger_without_a_name_or_a_description_is_refused_naming_its_deploym
     (tmp_path / "prefect.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=r"startup: triggers\[0\]: a trigger needs a name and a description"):
         read_deployments(tmp_path / "prefect.yaml")
+
+
+def test_the_sweeps_now_offers_the_real_now_first_and_says_what_an_instant_is_for(deployments: dict[UUID, Flow[..., Any]]) -> None:
+    async def read() -> dict[str, Any]:
+        async with get_client() as client:
+            return (await client.read_deployment_by_name("reminder-sweep/reminder-sweep")).parameter_openapi_schema or {}
+
+    now = asyncio.run(read())["properties"]["now"]
+    # The UI opens an anyOf on its first choice: the real now, not a date picker whose empty time is midnight.
+    assert now["anyOf"][0] == {"type": "null", "title": "now"} and now["default"] is None
+    assert [choice.get("format") for choice in now["anyOf"]] == [None, "date-time"]
+    assert "replay database only" in now["description"]

@@ -1,5 +1,5 @@
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -273,3 +273,11 @@ def test_the_outbox_is_delivered_every_five_minutes_helsinki_time() -> None:
     (spec,) = [d for d in read_deployments() if d.name == "outbox-delivery"]
     assert spec.entrypoint == "flows/outbox.py:outbox_delivery"
     assert [(s.cron, s.timezone) for s in spec.schedules] == [("*/5 * * * *", "Europe/Helsinki")]
+
+
+async def test_a_real_sweep_for_an_instant_not_yet_reached_is_refused_naming_now(seeded: Engine) -> None:
+    from domain.errors import RuleViolation
+
+    with pytest.raises(RuleViolation) as refused:
+        await reminder_sweep(datetime.now(UTC) + timedelta(hours=1))
+    assert refused.value.field == "now"

@@ -9,13 +9,21 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
 
 from domain.formatting import format_instant
+from flows.reminders import artifact_table
 from flows.runtime import delivery_failure, log_delivery, needs_operator, step
 from notifications.delivery import DeliveryReport
 from usecases import outbox as usecase
 from usecases.context import When, moment
+from usecases.outbox import NoticeRow
 
 send_outbox = step(name="send-outbox")(usecase.deliver_due)
 still_waiting = step(name="outbox-waiting")(usecase.still_waiting)
+notice_rows = step(name="outbox-rows")(usecase.notice_rows)
+
+
+async def delivered_rows(report: DeliveryReport) -> list[NoticeRow]:
+    """A row per notice the delivery touched, with recipient, application, slot, due and subject read from the outbox."""
+    return await notice_rows(usecase.delivery_outcomes(report))
 
 
 def _run_name() -> str:
@@ -37,12 +45,10 @@ async def outbox_delivery(now: datetime | None = None) -> DeliveryReport:
     waits = await still_waiting(at)
     for line in usecase.waiting_lines(waits):
         logger.info("%s", line)
-    rows = [{"key": key, "outcome": "FAILED, needs an operator", "why": report.errors.get(key, "")} for key in report.failed]
-    rows += [{"key": key, "outcome": "in doubt", "why": report.errors.get(key, "")} for key in report.in_doubt]
-    rows += [{"key": key, "outcome": "resent in doubt: may have arrived twice", "why": ""} for key in report.resent]
-    rows += [{"key": key, "outcome": "skipped", "why": report.errors.get(key, "")} for key in report.stale]
-    rows += [{"key": "", "outcome": "waiting", "why": line} for line in usecase.waiting_lines(waits)]
-    await acreate_table_artifact(rows or [{"outcome": "nothing due"}], key="outbox-delivery",
+    rows = await delivered_rows(report)
+    rows += [NoticeRow(recipient="", application="", slot="", outcome=f"waiting: {line}", due="", subject="", key="")
+             for line in usecase.waiting_lines(waits)]
+    await acreate_table_artifact(artifact_table(rows), key="outbox-delivery",
                                  description=f"Outbox delivery at {format_instant(at)}: {usecase.delivery_counts(report)}")
     await asyncio.to_thread(usecase.doubt_reported, sorted({*report.in_doubt, *report.resent}))
     if why := delivery_failure(report):

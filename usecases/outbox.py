@@ -61,6 +61,53 @@ def delivery_counts(report: DeliveryReport) -> str:
             f"{len(report.in_doubt)} in doubt, {len(report.resent)} resent in doubt")
 
 
+class NoticeRow(BaseModel):
+    """A notice in a report's table: to whom, about what and what became of it first, then the rest."""
+
+    recipient: str
+    application: str
+    # A reminder's slot (`7d`, `overdue`), or another notice's kind (`submitted`, `decision`).
+    slot: str
+    outcome: str
+    due: str
+    subject: str
+    key: str
+
+
+def delivery_outcomes(report: DeliveryReport) -> dict[str, str]:
+    """What became of each notice a delivery touched, in words an operator acts on."""
+    outcomes = {key: "sent" for key in report.sent}
+    outcomes |= {key: f"retrying: {report.errors.get(key, '')}" for key in report.retrying}
+    outcomes |= {key: f"FAILED, needs an operator: {report.errors.get(key, '')}" for key in report.failed}
+    outcomes |= {key: f"skipped: {report.errors.get(key, '')}" for key in report.stale}
+    outcomes |= {key: f"IN DOUBT, {outcomes.get(key, 'to be resent once')}: {report.errors.get(key, '')}" for key in report.in_doubt}
+    outcomes |= {key: f"RESENT IN DOUBT, may have arrived twice; {outcomes.get(key, '')}" for key in report.resent}
+    return outcomes
+
+
+# Keys looked up per query: well under the bound parameters SQLite allows in one statement.
+_LOOKUP_CHUNK = 500
+
+
+def notice_rows(outcomes: dict[str, str]) -> list[NoticeRow]:
+    """A row per key with its outcome, recipient, application, slot, due instant and subject read from the outbox."""
+    keys = list(outcomes)
+    found: dict[str, Notification] = {}
+    with reading() as session:
+        for start in range(0, len(keys), _LOOKUP_CHUNK):
+            chunk = keys[start : start + _LOOKUP_CHUNK]
+            found |= {row.key: row for row in session.exec(select(Notification).where(col(Notification.key).in_(chunk)))}
+    return [notice_row(found[key], outcome) if key in found
+            # Gone from the outbox meanwhile: the key and the outcome are all there is to show.
+            else NoticeRow(recipient="", application="", slot="", outcome=outcome, due="", subject="", key=key)
+            for key, outcome in outcomes.items()]
+
+
+def notice_row(row: Notification, outcome: str) -> NoticeRow:
+    return NoticeRow(recipient=row.recipient, application=row.application_id, slot=row.slot or notice_kind(row.key), outcome=outcome,
+                     due=format_instant(row.due_at) if row.due_at else "", subject=row.subject, key=row.key)
+
+
 class NoticeState(StrEnum):
     """Where an undelivered notice stands, what needs an operator first: given up for good, waiting for a retry, being sent, not tried yet."""
 
@@ -127,3 +174,4 @@ def outbox_rows(states: list[NoticeState], limit: int = 1000) -> OutboxListing:
     counts = dict.fromkeys(NoticeState, 0) | {NoticeState(state): count for state, count in counted}
     total = sum(counts[state] for state in states)
     return OutboxListing(counts=counts, rows=rows, not_shown=total - len(rows))
+

@@ -13,19 +13,13 @@ from notifications.delivery import DeliveryReport, Waiting, due_rows
 from notifications.outbox import DeliveryStatus, Notification, OutgoingMessage, enqueue
 from notifications.reminders import PlanningProblem, ReminderPlan, cancel_stale, error_text, plan_reminders, stale_reminders, stored_keys
 from usecases.context import NOW, When, changing, reading
-from usecases.outbox import deliver_due, delivery_counts, doubt_reported, still_waiting
+from usecases.outbox import NoticeRow, deliver_due, delivery_counts, delivery_outcomes, doubt_reported, notice_row, notice_rows, still_waiting
 
 log = logging.getLogger("grantflow.reminders")
 
 
-class SweepRow(BaseModel):
-    key: str
-    recipient: str
-    application: str
-    slot: str
-    due: str
-    subject: str
-    outcome: str
+# The sweep's table rows are the outbox's: recipient, application, slot and outcome first.
+SweepRow = NoticeRow
 
 
 class SweepReport(BaseModel):
@@ -102,8 +96,7 @@ def _waiting_row(row: Notification) -> SweepRow:
         outcome = f"would retry: attempt {row.attempts + 1}"
     else:
         outcome = "would send (queued earlier)"
-    return SweepRow(key=row.key, recipient=row.recipient, application=row.application_id, slot=row.slot or "",
-                    due=format_instant(row.due_at) if row.due_at else "", subject=row.subject, outcome=outcome)
+    return notice_row(row, outcome)
 
 
 def _problem_rows(problems: list[PlanningProblem]) -> list[SweepRow]:
@@ -116,21 +109,13 @@ def _problem_rows(problems: list[PlanningProblem]) -> list[SweepRow]:
 
 def send(report: SweepReport) -> None:
     """The sweep's sending half: the outbox delivered at the sweep's instant, each row given its outcome."""
-    report.delivery = delivery = deliver_due(report.now)
-    outcomes = {key: "sent" for key in delivery.sent}
-    outcomes |= {key: f"retrying: {delivery.errors.get(key, '')}" for key in delivery.retrying}
-    outcomes |= {key: f"FAILED, needs an operator: {delivery.errors.get(key, '')}" for key in delivery.failed}
-    outcomes |= {key: f"skipped: {delivery.errors.get(key, '')}" for key in delivery.stale}
-    outcomes |= {key: f"IN DOUBT, {outcomes.get(key, 'to be resent once')}: {delivery.errors.get(key, '')}" for key in delivery.in_doubt}
-    outcomes |= {key: f"RESENT IN DOUBT, may have arrived twice; {outcomes.get(key, '')}" for key in delivery.resent}
+    report.delivery = deliver_due(report.now)
+    outcomes = delivery_outcomes(report.delivery)
     for row in report.rows:
         row.outcome = outcomes.get(row.key, row.outcome)
-    # Retries of earlier sweeps' messages show in the table too.
+    # Retries of earlier sweeps' messages show in the table too, read back from the outbox.
     shown = {row.key for row in report.rows}
-    report.rows += [
-        SweepRow(key=key, recipient="", application="", slot="", due="", subject="(queued earlier)", outcome=outcome)
-        for key, outcome in outcomes.items() if key not in shown
-    ]
+    report.rows += notice_rows({key: outcome for key, outcome in outcomes.items() if key not in shown})
     report.waiting = still_waiting(report.now)
 
 

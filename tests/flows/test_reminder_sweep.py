@@ -1,9 +1,12 @@
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import yaml
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
@@ -126,6 +129,26 @@ async def test_a_message_that_keeps_failing_is_given_up_reported_and_fails_the_s
     assert len(reports[-1].delivery.failed) == 5
     assert all(row.outcome.startswith("FAILED, needs an operator") for row in reports[-1].rows)
     assert len(rows(seeded, status=DeliveryStatus.FAILED)) == 5
+
+
+async def test_an_earlier_sweeps_reminders_retried_now_show_every_column_recipient_application_slot_and_outcome_first(
+    seeded: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{free_port()}?from=grantflow@example.fi&mode=insecure")
+    first = await reminder_sweep(hel("2020-05-18 09:00"))
+    again = await reminder_sweep(hel("2020-05-18 10:00"))
+    queued = {row.key: row for row in first.rows}
+    retried = [row for row in again.rows if row.key in queued]
+    assert len(retried) == 5 and all(row.outcome.startswith("retrying: ") for row in retried)
+    assert all((row.recipient, row.application, row.slot, row.due, row.subject) == (
+        queued[row.key].recipient, queued[row.key].application, queued[row.key].slot, queued[row.key].due, queued[row.key].subject)
+        for row in retried)
+    assert all(row.recipient and row.application and row.slot and row.due and row.subject for row in retried)
+    async with get_client() as client:
+        (artifact,) = await client.read_latest_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["reminder-sweep"])))
+    table = json.loads(str(artifact.data))
+    assert list(table[0])[:4] == ["recipient", "application", "slot", "outcome"]
+    assert {(line["key"], line["recipient"], line["subject"]) for line in table} >= {(row.key, row.recipient, row.subject) for row in retried}
 
 
 async def test_a_dry_run_lists_what_would_be_sent_and_changes_nothing(seeded: Engine, mail_sink: MailSink) -> None:

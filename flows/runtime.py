@@ -18,6 +18,7 @@ from pydantic import WithJsonSchema
 
 from notifications.delivery import DeliveryReport
 from usecases import outbox
+from usecases.operators import NEEDS_AN_OPERATOR, REFUSED
 from usecases.status import application_ref
 
 P = ParamSpec("P")
@@ -106,12 +107,12 @@ async def deliver_notifications(keys: list[str], at: datetime) -> DeliveryReport
 # run (the Dashboard counts it), a step waiting for another is Completed under a name of its own.
 def refused(result: R, why: str) -> R:
     """End the run Failed ("Refused"), carrying the step's result for the caller."""
-    return cast(R, Failed(name="Refused", message=why, data=result))
+    return cast(R, Failed(name=REFUSED, message=why, data=result))
 
 
 def needs_operator(result: R, why: str) -> R:
     """End the run Failed: its step was done, but something (notices given up, reminders not planned) needs an operator."""
-    return cast(R, Failed(name="Needs an operator", message=why, data=result))
+    return cast(R, Failed(name=NEEDS_AN_OPERATOR, message=why, data=result))
 
 
 def waiting(result: R, why: str) -> R:

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     database_url: SecretStr = SecretStr("sqlite:///.grantflow/grantflow.db")
     # Apprise URL of the e-mail channel, e.g. mailtos://user:password@smtp.example.fi?from=grantflow@example.fi
     email_url: SecretStr | None = None
+    # Where operator alerts go (failed or crashed runs, notices given up): an Apprise URL, e.g.
+    # mailtos://user:password@smtp.example.fi?to=ops@example.fi or a chat webhook. May name a Prefect Secret block.
+    ops_url: SecretStr | None = None
     # An Apprise YAML (or text) config file of tagged channels; contacts name the tags (`channels: [ops]`).
     apprise_config: Path | None = None
     # Who the lifecycle's events and decisions name as having acted, where a command names nobody else.
@@ -67,7 +70,7 @@ class Settings(BaseSettings):
             supported_database(value.get_secret_value())
         return value
 
-    @field_validator("email_url")
+    @field_validator("email_url", "ops_url")
     @classmethod
     def _an_apprise_url(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not is_block_reference(value) and apprise.Apprise.instantiate(value.get_secret_value()) is None:
@@ -101,10 +104,13 @@ class Settings(BaseSettings):
     def email_channel(self) -> str | None:
         return resolve_secret(self.email_url) if self.email_url is not None else None
 
+    def ops_channel(self) -> str | None:
+        return resolve_secret(self.ops_url) if self.ops_url is not None else None
+
     def secrets(self) -> list[str]:
         """Every value that must be masked wherever text could reach a person, a log or a table."""
         found: list[str] = []
-        for secret in (self.database_url, self.email_url, self.prefect_database_url):
+        for secret in (self.database_url, self.email_url, self.ops_url, self.prefect_database_url):
             if secret is not None:
                 found += url_secrets(secret.get_secret_value())
                 if is_block_reference(secret):

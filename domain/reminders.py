@@ -154,7 +154,7 @@ def plan_window(now: datetime, first: date | None, last: date | None, *, fields:
     if last is None:
         return start, max(start, now) + PLAN_AHEAD
     if first is not None and first > last:
-        raise RuleViolation(fields[0], f"{first.isoformat()} is after {fields[1]} {last.isoformat()}: the plan's first day comes before its last")
+        raise RuleViolation(fields[0], f"{first.isoformat()} is after {fields[1]} {last.isoformat()}: the first day must not come after the last")
     # The last day's last instant: datetimes count microseconds, so this is the whole day and nothing after it.
     end = local_instant(last + timedelta(days=1), time(0), field=fields[1]) - timedelta(microseconds=1)
     if end < start:

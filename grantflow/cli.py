@@ -31,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from domain.errors import GrantflowError, ValidationFailed
 from domain.formatting import format_date, format_instant, format_money
 from domain.importing import ImportSummary
-from domain.inputs import Instant, Slug, parse_option
+from domain.inputs import Day, Instant, Slug, parse_option
 from domain.model import ClockMode
 from domain.redaction import redact
 from grantflow.database import open_database
@@ -645,6 +645,46 @@ def remind(
     if problems:
         errors.print(f"[bold red]error:[/] {escape('; '.join(problems))}", highlight=False, soft_wrap=True)
         raise typer.Exit(code=1)
+
+
+@app.command("plan")
+@_reported
+def plan_command(
+    target: Annotated[str | None, typer.Argument(metavar="[CALL|APP]", help="A call's or an application's id; default every one")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="The first day, e.g. 2020-04-01 (Helsinki); default now")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="The last day, e.g. 2020-06-30 (Helsinki), all of it; default 90 days on")] = None,
+    now: Annotated[str | None, typer.Option(help=f"Replay only: the instant the plan is made at, {INSTANT_HELP}; default now")] = None,
+    as_json: JSON = False,
+    ical_dir: Annotated[Path | None, typer.Option("--ical-dir", help="Also write one iCalendar file of the deadlines per organisation here")] = None,
+) -> None:
+    """Every reminder to come: when it is sent (Helsinki time), to whom, for which deadline; retries with their next attempt."""
+    from grantflow.report import plan_table
+    from usecases.plan import PlanRequest, calendars
+    from usecases.plan import plan as plan_reminders
+
+    request = PlanRequest(
+        when=_when(now, "--now"),
+        first=parse_option(Day, first, field="--from") if first is not None else None,
+        last=parse_option(Day, last, field="--to") if last is not None else None,
+        target=parse_option(Slug, target, field="CALL|APP") if target is not None else None,
+    )
+    _database()
+    planned = plan_reminders(request)
+    written: list[Path] = []
+    if ical_dir is not None:
+        from grantflow.ical import write_calendars
+
+        written = write_calendars(calendars(planned), ical_dir, planned.now)
+    if as_json:
+        print_json(planned)
+    elif planned.rows:
+        print_table(console, plan_table(planned))
+    else:
+        console.print(f"No reminder to send from {format_instant(planned.start)} to {format_instant(planned.end)}.", highlight=False)
+    if ical_dir is not None:
+        out = errors if as_json else console
+        names = ", ".join(path.name for path in written) or "none: no organisation hears of these deadlines"
+        out.print(f"{len(planned.deadlines)} deadline(s) written to {ical_dir}: {names}", highlight=False, markup=False, soft_wrap=True)
 
 
 outbox_app = typer.Typer(invoke_without_command=True, help="The outbox: notices not yet delivered, and retrying those given up.")

@@ -10,6 +10,7 @@ from domain.model import Outcome, Stage
 from domain.status import CallStatus
 from grantflow.mailsink import ReceivedMail
 from usecases.outbox import NoticeState, OutboxListing, OutboxRow
+from usecases.plan import Plan, PlanRecipient, PlanStatus
 from usecases.reminders import SweepReport
 
 OUTCOME_LABELS = {Outcome.FULL: "granted in full", Outcome.PARTIAL: "partially granted", Outcome.REJECTED: "rejected"}
@@ -64,6 +65,28 @@ def sweep_table(report: SweepReport) -> Table:
         table.add_column(name, overflow="fold")
     for row in report.rows:
         table.add_row(row.recipient, row.application, row.slot, row.due, row.subject, row.outcome)
+    return table
+
+
+def _plan_recipient(recipient: PlanRecipient) -> str:
+    shown = f"{recipient.address} ({recipient.language.value})"
+    if recipient.status == PlanStatus.RETRYING and recipient.next_attempt is not None:
+        return f"{shown}: attempt {recipient.attempts + 1} at {format_instant(recipient.next_attempt)} after: {recipient.last_error or ''}"
+    return shown
+
+
+def plan_table(plan: Plan) -> Table:
+    within = f"{format_instant(plan.start)} – {format_instant(plan.end)}" + (f" · {plan.target}" if plan.target else "")
+    table = Table(title=f"Reminders to send, {within}", title_justify="left")
+    for name in ("sends", "application", "deadline", "due", "slot", "recipients", "status"):
+        table.add_column(name, overflow="fold")
+    for row in plan.rows:
+        deadline = row.deadline
+        # Text, not markup: a title or an error may hold brackets.
+        sends = format_instant(row.sends_at) + {PlanStatus.DUE: ", next sweep", PlanStatus.QUEUED: ", next delivery"}.get(row.status, "")
+        cells = (sends, deadline.application_id, f"{deadline.kind}: {deadline.title}", format_instant(deadline.due_at),
+                 row.slot_label, "\n".join(_plan_recipient(r) for r in row.recipients), row.status.value)
+        table.add_row(*(Text(cell) for cell in cells))
     return table
 
 

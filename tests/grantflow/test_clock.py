@@ -99,7 +99,7 @@ REQUIRED = {
 
 def test_the_commands_with_a_stated_instant_are_the_ones_known() -> None:
     assert sorted(_stated_instant_options()) == [
-        ("accept", "at"), ("apply", "at"), ("deliver", "at"), ("extend", "at"), ("overdue", "now"), ("remind", "now"), ("review", "at"),
+        ("accept", "at"), ("apply", "at"), ("deliver", "at"), ("extend", "at"), ("overdue", "now"), ("plan", "now"), ("remind", "now"), ("review", "at"),
         ("start", "at"), ("submit", "at"), ("withdraw", "at"),
     ]
 

@@ -65,6 +65,11 @@ def instants() -> st.SearchStrategy[str]:
     return st.one_of(written, edges, arbitrary_text)
 
 
+def days() -> st.SearchStrategy[str]:
+    edges = st.sampled_from(["2020-04-30", "2020-02-30", "1899-12-31", "2199-12-31", "30.4.2020", "2020-4-30", "20200430", "today"])
+    return st.one_of(st.dates().map(lambda d: d.isoformat()), edges, arbitrary_text)
+
+
 def amounts() -> st.SearchStrategy[str]:
     numbers = st.decimals(min_value=Decimal(-10) ** 13, max_value=Decimal(10) ** 13, allow_nan=False, places=2)
     forms = st.builds(lambda d, form: form(d), numbers, st.sampled_from([str, lambda d: f"{d:,}".replace(",", " ").replace(".", ","), lambda d: f"{d:e}"]))
@@ -102,6 +107,8 @@ def values_for(name: str, tmp: Path) -> st.SearchStrategy[str]:
         "path": paths(tmp),
         "call": st.sampled_from(["fsc-2020", "ru-2020", "nowhere-2020"]),
         "csv": outputs(tmp), "xlsx": outputs(tmp),
+        "target": st.sampled_from([*SEED_APPLICATIONS, "fsc-2020", "ru-2020", "nowhere-2020"]),
+        "first": days(), "last": days(), "ical_dir": outputs(tmp),
         "revision": st.sampled_from(["head", "heads", "base", "0001", "0004", "-1", "+1", "0003:0004", "ffff"]),
     }
     own = shaped.get(name, st.nothing())

@@ -86,7 +86,7 @@ def test_an_unknown_call_or_application_is_refused_naming_it(seeded: Engine) -> 
 
 
 def test_a_first_day_after_the_last_is_refused_naming_the_option(seeded: Engine) -> None:
-    with pytest.raises(RuleViolation, match="--from: 2020-05-02 is after --to 2020-05-01"):
+    with pytest.raises(RuleViolation, match="--from: 2020-05-02 is after --to 2020-05-01: the first day must not come after the last"):
         plan_at("2020-04-10 12:00", first=date(2020, 5, 2), last=date(2020, 5, 1))
 
 

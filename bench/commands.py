@@ -42,6 +42,7 @@ def main(repeats: int) -> None:
         ("overdue", ["overdue", "--now", "2020-09-02T08:00"]),
         ("remind --dry-run", ["remind", "--dry-run", "--now", "2020-09-14T09:00"]),
         ("remind", ["remind", "--now", "2020-09-14T09:00"]),
+        ("plan", ["plan", "--now", "2020-09-14T09:00"]),
         ("status", ["status"]),
         ("status --json", ["status", "--json"]),
     ]

@@ -5,18 +5,27 @@
   holds the calling event loop until it is connected. The in-process worker's runs last about a
   second and suspend only themselves (the decision form), so they go without it: under load
   it cost more than the runs themselves.
+- The line `Finished in state …` that `prefect.flow_engine` logs as a run ends: at ERROR for every
+  state but Completed, a run suspended to wait for the decision form too, which shows as a red error
+  in its log although it waits as meant. A filter on the flow runs' logger logs that line at INFO for a
+  suspended or paused run; `quiet_suspensions()` puts it in place, for any worker importing the form.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import inspect
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from uuid import UUID
 
 PATCHED = ("prefect.flow_engine.observe_flow_run_suspension",)
+# The log lines a filter changes, as the module logging them writes them.
+FILTERED = (("prefect.flow_engine", 'msg=f"Finished in state {display_state}"'),)
+WAITING_STATES = ("Finished in state Suspended(", "Finished in state Paused(")
 
 
 def pinned(distribution: str) -> str:
@@ -32,6 +41,27 @@ def check() -> None:
         if not hasattr(importlib.import_module(module), attribute):
             version = importlib.metadata.version("prefect")
             raise RuntimeError(f"prefect {version} has no {name}, which flows/prefect_patches.py replaces for {pinned('prefect')}: review the patch")
+    for module, line in FILTERED:
+        if line not in inspect.getsource(importlib.import_module(module)):
+            version = importlib.metadata.version("prefect")
+            raise RuntimeError(f"prefect {version}'s {module} no longer logs {line}, which flows/prefect_patches.py filters for {pinned('prefect')}: "
+                               "review the patch")
+
+
+class SuspensionIsNoError(logging.Filter):
+    """A run ending suspended (waiting for a form) or paused is logged at INFO, not as an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO and record.getMessage().startswith(WAITING_STATES):
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+        return True
+
+
+def quiet_suspensions() -> None:
+    """Put the filter on the flow runs' logger; doing it again changes nothing."""
+    logger = logging.getLogger("prefect.flow_runs")
+    if not any(isinstance(f, SuspensionIsNoError) for f in logger.filters):
+        logger.addFilter(SuspensionIsNoError())
 
 
 @contextmanager
@@ -45,6 +75,7 @@ def apply() -> None:
 
     check()
     prefect.flow_engine.observe_flow_run_suspension = _no_suspension_observer  # type: ignore[assignment]
+    quiet_suspensions()
 
 
 check()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from domain import repository as repo
 from domain.budget import allocation_problems, decision_outcome
@@ -116,6 +116,17 @@ def store_decision(
 # A decision answers a submitted application; an imported history may carry one for an application
 # still in preparation (the import stores it directly), applied once the application is under review.
 DECIDABLE = frozenset({Stage.SUBMITTED, Stage.UNDER_REVIEW})
+
+
+def awaiting_decision(session: Session) -> list[Application]:
+    """The applications that can be decided now and have no decision recorded, by id."""
+    query = (
+        select(Application)
+        .outerjoin(Decision, col(Decision.application_id) == col(Application.id))
+        .where(col(Application.stage).in_(DECIDABLE), col(Decision.id).is_(None))
+        .order_by(col(Application.id))
+    )
+    return list(session.exec(query))
 
 
 def undecidable(stage: Stage) -> str | None:

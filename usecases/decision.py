@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from domain import repository as repo
 from domain.clock import system_now
-from domain.decision import NotYetApplicable, apply_decision, record_decision, undecidable
+from domain.decision import NotYetApplicable, apply_decision, awaiting_decision, record_decision, undecidable
 from domain.errors import ValidationFailed
 from domain.formatting import format_date, format_instant, format_money
 from domain.inputs import DecisionInput, problem_of
@@ -38,6 +38,12 @@ class DecisionResult(BaseModel):
     summary: str
     notifications: list[str] = []
     at: datetime
+
+
+class AwaitingDecision(BaseModel):
+    application_id: str
+    title: str
+    requested_cents: int
 
 
 class DecisionPrompt(BaseModel):
@@ -137,3 +143,9 @@ def prompt(application_id: str) -> DecisionPrompt:
         lines = ", ".join(f"{s.number}. {s.name} {format_money(s.requested_cents)}" for s in repo.sub_areas(session, app.id))
         text = f"Decision on {app.title} ({app.id}); requested {format_money(app.requested_cents)}" + (f" — lines: {lines}" if lines else "")
         return DecisionPrompt(application_id=app.id, text=text)
+
+
+def awaiting() -> list[AwaitingDecision]:
+    """The applications an officer can decide now: submitted or under review, with no decision recorded."""
+    with reading() as session:
+        return [AwaitingDecision(application_id=app.id, title=app.title, requested_cents=app.requested_cents) for app in awaiting_decision(session)]

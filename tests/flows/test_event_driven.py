@@ -1,15 +1,18 @@
 """Decisions recorded, relayed to a real Prefect server, and applied by the flows its triggers start."""
 
 import asyncio
+import json
+import logging
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
-from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName, LogFilter, LogFilterFlowRunId
+from prefect.client.schemas.objects import FlowRun, Log
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -157,11 +160,12 @@ def test_decisions_recorded_while_the_prefect_server_is_down_are_relayed_and_app
         assert session.exec(select(Decision).where(col(Decision.applied_at).is_(None))).all() == []
 
 
-def start_interactive(application_id: str) -> uuid.UUID:
+def start_interactive(application_id: str | None) -> uuid.UUID:
     async def create() -> uuid.UUID:
         async with get_client() as client:
             deployment = await client.read_deployment_by_name("decision-form/decision-form")
-            run = await client.create_flow_run_from_deployment(deployment.id, parameters={"application_id": application_id})
+            parameters = {"application_id": application_id} if application_id else {}
+            run = await client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
             return run.id
 
     return asyncio.run(create())
@@ -232,3 +236,53 @@ def test_an_imported_decision_waits_for_its_application_to_be_reviewed_then_is_a
     with Session(seeded) as session:
         granted = session.exec(select(DomainEvent).where(DomainEvent.name == "grantflow.application.granted")).one()
     assert (granted.occurred_at, granted.actor) == (hel("2020-07-01 08:00"), "Sosiaali- ja terveysministeriö")
+
+
+def logs_of(run_id: uuid.UUID, containing: str) -> list[Log]:
+    async def read() -> list[Log]:
+        async with get_client() as client:
+            return await client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+
+    return [log for log in asyncio.run(read()) if containing in log.message]
+
+
+def form_schema(run_id: uuid.UUID, pause_key: str) -> dict[str, Any]:
+    """The form the UI shows a suspended run with: the schema stored with the run's suspension."""
+    async def read() -> dict[str, Any]:
+        async with get_client() as client:
+            return json.loads(await client.read_flow_run_input(run_id, f"suspended-{pause_key}-schema"))
+
+    return asyncio.run(read())
+
+
+@pytest.mark.sqlite_only
+def test_a_resumed_form_run_tells_each_refusal_once_and_logs_its_suspensions_as_waits_not_errors(
+    undecided: Engine, served: None, mail_sink: MailSink
+) -> None:
+    run_id = start_interactive("soite-ru-2020")
+    until(waiting_for_input(run_id, "decision-form-1"))
+    resume(run_id, {**RU_FORM, "period_start": None, "period_end": None})  # a grant without its period
+    until(waiting_for_input(run_id, "decision-form-2"))
+    resume(run_id, {**RU_FORM, "granted": 2680000.07})  # cents the server takes, a total the lines do not make
+    until(waiting_for_input(run_id, "decision-form-3"))
+    until(lambda: len(logs_of(run_id, "Finished in state Suspended")) == 3)
+    refusals = [log.message for log in logs_of(run_id, "refused, waiting for a corrected one")]
+    assert [message.split(",")[0] for message in refusals] == ["Form 1 refused", "Form 2 refused"]
+    assert "period_start, period_end: a grant needs a grant period" in refusals[0]
+    assert "lines: " in refusals[1]
+    assert {log.level for log in logs_of(run_id, "Finished in state Suspended")} == {logging.INFO}
+    assert [log for log in logs_of(run_id, "") if log.level >= logging.ERROR and "refused" not in log.message] == []
+
+
+@pytest.mark.sqlite_only
+def test_a_form_run_without_an_application_offers_those_awaiting_a_decision_then_their_form(
+    undecided: Engine, served: None, mail_sink: MailSink
+) -> None:
+    run_id = start_interactive(None)
+    until(waiting_for_input(run_id, "choose-application"))
+    assert form_schema(run_id, "choose-application")["properties"]["application_id"]["enum"] == ["soite-fsc-2020", "soite-ru-2020"]
+    resume(run_id, {"application_id": "soite-ru-2020"})
+    until(waiting_for_input(run_id, "decision-form-1"))
+    assert run_state(run_id).name == "decision-form/soite-ru-2020"
+    form = form_schema(run_id, "decision-form-1")["properties"]
+    assert form["granted"]["type"] == "number" and form["period_start"]["anyOf"][0]["format"] == "date"

@@ -12,6 +12,7 @@ from domain.formatting import format_instant
 from flows.reminders import artifact_table
 from flows.runtime import delivery_failure, log_delivery, needs_operator, step
 from notifications.delivery import DeliveryReport
+from notifications.outbox import RESENT_IN_DOUBT
 from usecases import outbox as usecase
 from usecases.context import When, moment
 from usecases.outbox import NoticeRow
@@ -52,5 +53,27 @@ async def outbox_delivery(now: datetime | None = None) -> DeliveryReport:
                                  description=f"Outbox delivery at {format_instant(at)}: {usecase.delivery_counts(report)}")
     await asyncio.to_thread(usecase.doubt_reported, sorted({*report.in_doubt, *report.resent}))
     if why := delivery_failure(report):
+        return needs_operator(report, why)
+    return report
+
+
+requeue_failed = step(name="requeue-failed")(usecase.requeue)
+send_requeued = step(name="send-requeued")(usecase.send_requeued)
+
+
+@flow(name="outbox-retry", flow_run_name="outbox-retry")
+async def outbox_retry(keys: list[str] | None = None, all_failed: bool = False, now: datetime | None = None) -> usecase.RetryReport:
+    """Failed notices (`keys`, or every one) requeued once their cause is fixed, and delivered at once, each exactly once."""
+    report = await requeue_failed(keys or [], all_failed=all_failed, when=When(stated=now, field="now"))
+    report = await send_requeued(report)
+    log_delivery(report.delivery)
+    outcomes = usecase.delivery_outcomes(report.delivery)
+    outcomes |= {key: f"not requeued: {RESENT_IN_DOUBT}" for key in report.left_out}
+    rows = await notice_rows(outcomes)
+    await acreate_table_artifact(artifact_table(rows), key="outbox-retry",
+                                 description=f"Outbox retry at {format_instant(report.at)}: {len(report.requeued)} requeued, "
+                                             f"{usecase.delivery_counts(report.delivery)}")
+    await asyncio.to_thread(usecase.doubt_reported, sorted({*report.delivery.in_doubt, *report.delivery.resent}))
+    if why := delivery_failure(report.delivery):
         return needs_operator(report, why)
     return report

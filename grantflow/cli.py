@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from usecases.alerts import AlertReport
     from usecases.deadlines import ExtensionResult
     from usecases.decision import DecisionResult
+    from usecases.outbox import RetryReport
     from usecases.reminders import SweepReport
     from usecases.startup import AcceptanceResult, StartupResult
     from usecases.submission import ReviewResult, SubmissionResult, WithdrawalResult
@@ -60,8 +61,9 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="grantflow: t
 db = typer.Typer(no_args_is_help=True, help="The database schema (Alembic migrations).")
 app.add_typer(db, name="db")
 # Piped output (CI logs, files) gets room for a whole table row rather than the default 80 columns.
-console = Console(width=None if sys.stdout.isatty() else 132)
-errors = Console(stderr=True, width=None if sys.stderr.isatty() else 132)
+# No emoji codes: an outbox key such as `submitted:new:…` is printed as written, not with :new: as an emoji.
+console = Console(width=None if sys.stdout.isatty() else 132, emoji=False)
+errors = Console(stderr=True, width=None if sys.stderr.isatty() else 132, emoji=False)
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -720,6 +722,47 @@ def outbox(
     print_table(console, outbox_table(listing))
     if listing.not_shown:
         console.print(f"{listing.not_shown} more not shown: --limit shows more, --status fewer.")
+
+
+@outbox_app.command("retry")
+@_reported
+def outbox_retry(
+    keys: Annotated[list[str] | None, typer.Argument(help="The failed notices' keys, as `grantflow outbox --status failed` lists them")] = None,
+    all_failed: Annotated[bool, typer.Option("--all-failed", help="Every failed notice (but those resent in doubt, which may have arrived twice)")] = False,
+    now: Annotated[str | None, typer.Option(help=f"Replay only: the retry's instant, {INSTANT_HELP}; default now")] = None,
+    as_json: JSON = False,
+) -> None:
+    """Requeue failed notices once their cause is fixed, and deliver them now, each exactly once; a bad key changes nothing."""
+    from usecases.outbox import retry
+
+    when = _when(now, "--now")
+
+    async def flow() -> RetryReport:
+        from flows.outbox import outbox_retry as retry_flow
+        from flows.runtime import settled
+
+        return await settled(retry_flow(keys or [], all_failed=all_failed, now=when.stated, return_state=True))
+
+    report = _run(lambda: retry(keys or [], all_failed=all_failed, when=when), flow)
+    if as_json:
+        print_json(report)
+    out = errors if as_json else console
+    delivery = report.delivery
+    if not report.requeued:
+        out.print("No failed notice to retry.")
+    else:
+        out.print(f"{len(report.requeued)} failed notice(s) requeued: {len(delivery.sent)} sent, {len(delivery.retrying)} to retry, "
+                  f"{len(delivery.failed)} failed again, {len(delivery.stale)} skipped as stale", highlight=False)
+        for key in delivery.stale:
+            out.print(f"  skipped {escape(key)}: {escape(delivery.errors.get(key, ''))}", highlight=False, soft_wrap=True)
+    if report.left_out:
+        out.print(f"{len(report.left_out)} failed notice(s) left as they are, resent in doubt (may have arrived twice): {escape(', '.join(report.left_out))}",
+                  highlight=False, soft_wrap=True)
+    problems = [f"delivery stopped: {delivery.halted}"] if delivery.halted else []
+    problems += [f"{key}: {delivery.errors.get(key, '')}" for key in [*delivery.failed, *delivery.retrying]]
+    if problems:
+        errors.print(f"[bold red]error:[/] not delivered: {escape('; '.join(problems))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel
 
 from domain.columns import UTCDateTime, enum_column
+from domain.errors import RuleViolation
 from domain.limits import EMAIL_LENGTH, ID_LENGTH
 from domain.model import Language
 from domain.reminders import DEADLINE_KEY_LENGTH
@@ -99,3 +100,39 @@ def enqueue(session: Session, messages: list[OutgoingMessage], *, at: datetime) 
     statement = insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
     rows = [{**m.model_dump(), "created_at": at, "in_doubt": False, "attempts": 0} for m in messages]
     return list(session.execute(statement, rows).scalars())
+
+
+# A notice resent in doubt may have arrived twice already: sending it again could make a third copy.
+RESENT_IN_DOUBT = "was resent in doubt and may have arrived twice already: it is not sent again"
+
+
+class Requeued(BaseModel):
+    """Failed notices put back in the outbox, and failed ones left out because they may have arrived twice."""
+
+    keys: list[str] = []
+    left_out: list[str] = []
+
+
+def requeue_failed(session: Session, keys: list[str] | None, *, at: datetime) -> Requeued:
+    """Failed notices (`keys`, or with None every one) back to pending, due at `at`, with their attempts reset.
+
+    The last error stays on the row as history until the next attempt replaces it. A named key that is
+    not in the outbox, not failed, or was resent in doubt is refused with the others, and nothing changes.
+    """
+    table = Notification.__table__  # type: ignore[attr-defined]
+    failed = table.c.status == DeliveryStatus.FAILED
+    query = sa.select(table.c.key, table.c.status, table.c.resent_at).where(failed if keys is None else table.c.key.in_(keys)).order_by(table.c.id)
+    found = {row.key: row for row in session.execute(query)}
+    if keys is not None:
+        problems = [f"{key}: not in the outbox" for key in dict.fromkeys(keys) if key not in found]
+        problems += [f"{key}: is {row.status}, not failed" for key, row in found.items() if row.status != DeliveryStatus.FAILED]
+        problems += [f"{key}: {RESENT_IN_DOUBT}" for key, row in found.items() if row.status == DeliveryStatus.FAILED and row.resent_at is not None]
+        if problems:
+            raise RuleViolation("KEY", "only a failed notice can be retried; nothing was requeued: " + "; ".join(problems))
+    left_out = [key for key, row in found.items() if row.resent_at is not None]
+    chosen = [key for key in found if key not in left_out]
+    if chosen:
+        # Only failed rows: delivery never touches them, so none changed since they were read.
+        session.execute(table.update().where(failed, table.c.key.in_(chosen))
+                        .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=at, claim_token=None))
+    return Requeued(keys=chosen, left_out=left_out)

@@ -9,11 +9,12 @@ from pydantic import BaseModel
 from sqlalchemy import and_, case, func
 from sqlmodel import col, select
 
+from domain.errors import RuleViolation
 from domain.formatting import format_instant
 from domain.redaction import redact
 from notifications.delivery import DeliveryReport, Waiting, acknowledge_doubt, deliver, waiting
-from notifications.outbox import DeliveryStatus, Notification, notice_kind
-from usecases.context import actor, engine, reading
+from notifications.outbox import DeliveryStatus, Notification, Requeued, notice_kind, requeue_failed
+from usecases.context import NOW, When, actor, changing, engine, reading
 from usecases.settings import get_settings
 
 NO_CHANNEL = "no channel is configured (GRANTFLOW_EMAIL_URL, GRANTFLOW_APPRISE_CONFIG): the messages stay in the outbox"
@@ -175,3 +176,35 @@ def outbox_rows(states: list[NoticeState], limit: int = 1000) -> OutboxListing:
     total = sum(counts[state] for state in states)
     return OutboxListing(counts=counts, rows=rows, not_shown=total - len(rows))
 
+
+class RetryReport(BaseModel):
+    """Failed notices requeued at `at` and what delivering them did."""
+
+    at: datetime
+    requeued: list[str] = []
+    # Failed, but resent in doubt already: left out, they may have arrived twice.
+    left_out: list[str] = []
+    delivery: DeliveryReport = DeliveryReport()
+
+
+def requeue(keys: list[str], *, all_failed: bool, when: When = NOW) -> RetryReport:
+    """Failed notices (`keys`, or every one) back in the outbox in one unit of work, due now; a bad key changes nothing."""
+    if bool(keys) == all_failed:
+        raise RuleViolation("KEY", "name the failed notices' keys, or give --all-failed for every failed notice (one or the other)")
+    if not channel_configured():
+        raise RuleViolation("GRANTFLOW_EMAIL_URL", f"{NO_CHANNEL}; configure the channel, then retry")
+    with changing() as session:
+        at = when.instant(session)
+        requeued: Requeued = requeue_failed(session, None if all_failed else keys, at=at)
+    return RetryReport(at=at, requeued=requeued.keys, left_out=requeued.left_out)
+
+
+def send_requeued(report: RetryReport) -> RetryReport:
+    """The requeued notices delivered at once, each claimed by one sender: a parallel delivery sends none of them twice."""
+    report.delivery = send_notifications(report.requeued, report.at)
+    return report
+
+
+def retry(keys: list[str], *, all_failed: bool, when: When = NOW) -> RetryReport:
+    """Requeue failed notices once their cause is fixed, then deliver them through the outbox."""
+    return send_requeued(requeue(keys, all_failed=all_failed, when=when))

@@ -33,6 +33,8 @@ def commands() -> Iterator[tuple[tuple[str, ...], Any]]:
 
     def walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
         if hasattr(command, "commands"):
+            if path and getattr(command, "invoke_without_command", False):  # a group that is a command itself: `grantflow outbox`
+                yield path, command
             for name, sub in command.commands.items():
                 yield from walk(sub, (*path, name))
         else:

@@ -43,6 +43,7 @@ def main(repeats: int) -> None:
         ("remind --dry-run", ["remind", "--dry-run", "--now", "2020-09-14T09:00"]),
         ("remind", ["remind", "--now", "2020-09-14T09:00"]),
         ("plan", ["plan", "--now", "2020-09-14T09:00"]),
+        ("outbox", ["outbox"]),
         ("status", ["status"]),
         ("status --json", ["status", "--json"]),
     ]

@@ -20,6 +20,9 @@ class ApplicationStatus(BaseModel):
     granted_cents: int | None
     outcome: Outcome | None
     stage: Stage
+    # Who decided, and when the decision was made (not when it was recorded), once it is applied.
+    decided_by: str | None = None
+    decided_at: datetime | None = None
 
     # Amounts are also given in euros with two decimals, for readers that take neither cents nor binary floats.
     @computed_field  # type: ignore[prop-decorator]
@@ -75,6 +78,8 @@ def call_statuses(session: Session) -> list[CallStatus]:
                 granted_cents=applied.granted_cents if applied else None,
                 outcome=applied.outcome if applied else None,
                 stage=app.stage,
+                decided_by=applied.decided_by if applied else None,
+                decided_at=applied.decided_at if applied else None,
             )
         )
     return list(calls.values())

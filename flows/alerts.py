@@ -8,7 +8,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
 
 from domain.formatting import format_instant
-from flows.runtime import deliver_notifications, delivery_failure, needs_operator, step
+from flows.runtime import deliver_notifications, delivery_failure, needs_operator, refreshes_home, step
 from usecases import alerts as usecase
 from usecases.alerts import AlertReport
 from usecases.context import When
@@ -17,6 +17,7 @@ find = step(name="find-overdue")(usecase.check_overdue)
 
 
 @flow(name="overdue-checks", flow_run_name="overdue-checks")
+@refreshes_home
 async def overdue_checks(now: datetime | None = None) -> AlertReport:
     """Late decisions and unconfirmed start-ups as of `now`; each officer hears of each once."""
     report = await find(When(stated=now, field="now"))

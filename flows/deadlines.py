@@ -8,7 +8,7 @@ from prefect import flow
 from prefect.artifacts import acreate_markdown_artifact
 
 from domain.formatting import format_instant
-from flows.runtime import label_run, step
+from flows.runtime import label_run, refreshes_home, step
 from usecases import deadlines as usecase
 from usecases.context import When
 from usecases.deadlines import ExtensionResult
@@ -17,6 +17,7 @@ extend = step(name="extend-deadline")(usecase.extend)
 
 
 @flow(name="deadline-extension", flow_run_name="extend/{application_id}/{kind}")
+@refreshes_home
 async def deadline_extension(application_id: str, kind: str, due_at: datetime, reason: str, at: datetime | None = None) -> ExtensionResult:
     """Move the duty `kind` of the application to `due_at`, with the officer's reason."""
     await label_run(application_id)

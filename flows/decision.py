@@ -8,7 +8,7 @@ from uuid import UUID
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 
-from flows.runtime import deliver_notifications, delivery_failure, label_run, needs_operator, step, waiting
+from flows.runtime import deliver_notifications, delivery_failure, label_run, needs_operator, refreshes_home, step, waiting
 from usecases import decision as usecase
 from usecases.context import When
 from usecases.decision import DecisionResult
@@ -17,6 +17,7 @@ apply = step(name="apply-decision")(usecase.apply)
 
 
 @flow(name="decision", flow_run_name="decision/{application_id}")
+@refreshes_home
 async def decision(application_id: str, at: datetime | None = None, triggered_by: UUID | None = None) -> DecisionResult:
     """Apply the recorded decision; started by its event's trigger (`triggered_by`), or by hand."""
     await label_run(application_id)

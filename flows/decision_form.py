@@ -22,7 +22,7 @@ from domain.formatting import format_money
 from domain.inputs import DecisionInput
 from domain.money import MAX_EUROS
 from flows import prefect_patches
-from flows.runtime import add_tags, label_run
+from flows.runtime import add_tags, label_run, refreshes_home
 from usecases import decision as usecase
 
 # Any worker running the form, `grantflow serve`'s or `prefect worker start`, logs its suspension as the wait it is.
@@ -136,6 +136,7 @@ async def _choose() -> str | None:
 
 
 @flow(name="decision-form", flow_run_name=_run_name)
+@refreshes_home
 async def decision_form(application_id: ApplicationParameter = None) -> FormResult:
     """Wait for the officer's form; refuse what breaks a rule and wait again; record what holds.
 

@@ -9,7 +9,7 @@ from prefect.artifacts import acreate_markdown_artifact
 
 from domain.formatting import format_instant
 from domain.preparation import Readiness
-from flows.runtime import label_run, step
+from flows.runtime import label_run, refreshes_home, step
 from usecases import preparation as usecase
 from usecases.context import When
 
@@ -32,6 +32,7 @@ def readiness_markdown(report: Readiness) -> str:
 
 
 @flow(name="preparation", flow_run_name="prepare/{application_id}")
+@refreshes_home
 async def preparation(application_id: str, deliver: list[str] | None = None, at: datetime | None = None) -> Readiness:
     """Record delivered documents (duty kinds), then report what still stands between the application and submission."""
     await label_run(application_id)

@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
 
 from domain.formatting import format_instant
-from flows.runtime import StatedNow, delivery_failure, log_delivery, needs_operator, step
+from flows.runtime import StatedNow, delivery_failure, log_delivery, needs_operator, refreshes_home, step
 from usecases import outbox
 from usecases import reminders as usecase
 from usecases.context import When
@@ -35,6 +35,7 @@ def _run_name() -> str:
 
 
 @flow(name="reminder-sweep", flow_run_name=_run_name)
+@refreshes_home
 async def reminder_sweep(now: StatedNow = None, dry_run: bool = False) -> SweepReport:
     """Every due reminder, each sent once, in one flow run; failures wait for the next sweep."""
     logger = get_run_logger()

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any, ParamSpec, TypeVar, cast
 
 from prefect import Task, get_run_logger, task
+from prefect.artifacts import acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import State
@@ -18,6 +19,7 @@ from pydantic import WithJsonSchema
 
 from notifications.delivery import DeliveryReport
 from usecases import outbox
+from usecases.home import home
 from usecases.operators import NEEDS_AN_OPERATOR, REFUSED
 from usecases.status import application_ref
 
@@ -136,3 +138,27 @@ async def settled(run: Awaitable[State[R]]) -> R:
     if isinstance(data, BaseException):
         raise data
     return cast(R, data)
+
+
+HOME_KEY = "operator-home"
+
+
+async def refresh_home() -> None:
+    """The operators' home page artifact, under its one key, as things stand now: after every change and every sweep."""
+    rows = await asyncio.to_thread(home)
+    await acreate_table_artifact([row.model_dump() for row in rows] or [{"call": "no calls yet: import a scenario"}], key=HOME_KEY,
+                                 description="grantflow: per call, the stages, what waits for a decision, overdue duties, failed notices "
+                                             "and the next sweep's planned sends")
+
+
+def refreshes_home(body: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+    """A flow body after which the home page is refreshed, however it ends (a failed run's state included)."""
+
+    @functools.wraps(body)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await body(*args, **kwargs)
+        finally:
+            await refresh_home()
+
+    return run

@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 
 from domain.formatting import format_instant
-from flows.runtime import deliver_notifications, delivery_failure, label_run, needs_operator, step, waiting
+from flows.runtime import deliver_notifications, delivery_failure, label_run, needs_operator, refreshes_home, step, waiting
 from usecases import startup as usecase
 from usecases.context import When
 from usecases.startup import AcceptanceResult, StartupResult
@@ -19,6 +19,7 @@ start = step(name="start-project")(usecase.start)
 
 
 @flow(name="grant-acceptance", flow_run_name="accept/{application_id}")
+@refreshes_home
 async def grant_acceptance(application_id: str, at: datetime | None = None) -> AcceptanceResult:
     """The grantee accepts the grant; its event starts the project through the start-up trigger."""
     await label_run(application_id)
@@ -29,6 +30,7 @@ async def grant_acceptance(application_id: str, at: datetime | None = None) -> A
 
 
 @flow(name="startup", flow_run_name="startup/{application_id}")
+@refreshes_home
 async def startup(application_id: str, at: datetime | None = None, triggered_by: UUID | None = None) -> StartupResult:
     """Runs on every grant and on the acceptance of one: the project starts once both are there, and only once."""
     await label_run(application_id)

@@ -8,7 +8,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 
 from domain.formatting import format_instant
-from flows.runtime import deliver_notifications, delivery_failure, label_run, needs_operator, refused, step
+from flows.runtime import deliver_notifications, delivery_failure, label_run, needs_operator, refreshes_home, refused, step
 from usecases import submission as usecase
 from usecases.context import When
 from usecases.submission import ReviewResult, SubmissionResult, WithdrawalResult
@@ -33,6 +33,7 @@ def submission_markdown(result: SubmissionResult) -> str:
 
 
 @flow(name="submission", flow_run_name="submit/{application_id}")
+@refreshes_home
 async def submission(application_id: str, at: datetime | None = None) -> SubmissionResult:
     """Submit now; `at` replays a past submission and is taken on a replay database only."""
     await label_run(application_id)
@@ -54,6 +55,7 @@ def _review_name() -> str:
 
 
 @flow(name="review", flow_run_name=_review_name)
+@refreshes_home
 async def review(call_id: str | None = None, at: datetime | None = None) -> list[ReviewResult]:
     """After a call closes, its submitted applications go under review; without a call, every call that has closed."""
     if call_id is not None:
@@ -62,6 +64,7 @@ async def review(call_id: str | None = None, at: datetime | None = None) -> list
 
 
 @flow(name="withdrawal", flow_run_name="withdraw/{application_id}")
+@refreshes_home
 async def withdrawal(application_id: str, reason: str, at: datetime | None = None) -> WithdrawalResult:
     """The applicant withdraws an application not yet decided; its reminders stop."""
     await label_run(application_id)

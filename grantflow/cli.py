@@ -649,6 +649,24 @@ def remind(
         raise typer.Exit(code=1)
 
 
+@app.command()
+@_reported
+def home(as_json: JSON = False) -> None:
+    """What needs an operator, per call: stages, applications waiting for a decision and for how long, overdue duties,
+    failed notices, and the next sweep's planned sends (the `operator-home` artifact in the UI); a replay database as of its last event."""
+    from grantflow.report import home_table
+    from usecases.home import home as home_rows
+
+    _database()
+    rows = home_rows()
+    if as_json:
+        print_json(rows)
+    elif rows:
+        print_table(console, home_table(rows))
+    else:
+        console.print("No calls yet: import a scenario with `grantflow import FILE`.")
+
+
 @app.command("plan")
 @_reported
 def plan_command(

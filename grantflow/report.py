@@ -5,10 +5,12 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from domain.formatting import format_instant, format_money
+from domain.calendar import HELSINKI
+from domain.formatting import format_date, format_instant, format_money
 from domain.model import Outcome, Stage
 from domain.status import CallStatus
 from grantflow.mailsink import ReceivedMail
+from usecases.home import HomeRow
 from usecases.outbox import NoticeState, OutboxListing, OutboxRow
 from usecases.plan import Plan, PlanRecipient, PlanStatus
 from usecases.reminders import SweepReport
@@ -31,6 +33,7 @@ def call_table(call: CallStatus) -> Table:
     table.add_column("requested", justify="right", no_wrap=True)
     table.add_column("granted", justify="right", no_wrap=True)
     table.add_column("decision", no_wrap=True)
+    table.add_column("decided by")
     table.add_column("stage", no_wrap=True)
     for app in call.applications:
         granted = format_money(app.granted_cents) if app.granted_cents is not None else "–"
@@ -43,6 +46,7 @@ def call_table(call: CallStatus) -> Table:
             format_money(app.requested_cents),
             granted,
             OUTCOME_LABELS[app.outcome] if app.outcome else "–",
+            f"{app.decided_by}, {format_date(app.decided_at.astimezone(HELSINKI).date())}" if app.decided_by and app.decided_at else "–",
             f"[{style}]{stage}[/]" if style else stage,
         )
     return table
@@ -109,4 +113,15 @@ def outbox_table(listing: OutboxListing) -> Table:
         # Text, not markup: a subject or an error may hold brackets.
         cells = (row.recipient, row.application, notice, state, str(row.attempts), _next_attempt(row), row.last_error or "", row.subject, row.key)
         table.add_row(*(Text(cell) for cell in cells))
+    return table
+
+
+def home_table(rows: list[HomeRow]) -> Table:
+    """The operators' home page: per call, the stages, what waits for a decision, overdue duties, failed notices, the next sweep."""
+    table = Table(title="grantflow: what needs an operator", title_justify="left")
+    for column in ("call", "stages", "waiting for a decision", "overdue duties", "failed notices", "next sweep", "its sends"):
+        table.add_column(column, justify="right" if column in ("overdue duties", "failed notices", "its sends") else "left")
+    for row in rows:
+        table.add_row(row.call, row.stages, row.waiting_for_a_decision, str(row.overdue_duties),
+                      f"[bold red]{row.failed_notices}[/]" if row.failed_notices else "0", row.next_sweep, str(row.planned_sends))
     return table

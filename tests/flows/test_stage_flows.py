@@ -1,3 +1,4 @@
+import json
 import time
 from uuid import UUID
 
@@ -147,3 +148,14 @@ async def test_a_start_up_waiting_for_the_acceptance_ends_its_run_completed_as_w
     await decision("soite-fsc-2020", at=hel("2020-06-30 14:00"))
     state = await startup("soite-fsc-2020", at=hel("2020-07-01 09:00"), return_state=True)
     assert state.is_completed() and state.name == "Waiting" and "Acceptance of the grant" in (state.message or "")
+
+
+async def test_every_change_refreshes_the_operators_home_page_under_its_one_key(seeded: Engine, mail_sink: MailSink) -> None:
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    await preparation("soite-ru-2020", deliver=["project-plan"], at=hel("2020-04-27 14:05"))
+    await submission("soite-ru-2020", at=hel("2020-04-30 16:14:59"))
+    async with get_client() as client:
+        (artifact,) = await client.read_latest_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["operator-home"])))
+    rows = {row["call"]: row for row in json.loads(str(artifact.data))}
+    assert "submitted 1" in rows["Sote-rakenneuudistusta tukeva alueellinen valmistelu (ru-2020)"]["stages"]

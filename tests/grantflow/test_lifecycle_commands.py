@@ -69,3 +69,17 @@ def test_every_listing_command_prints_one_json_document_with_json(engine: Engine
     assert printed["overdue"]["at"] == "2020-09-02T08:00:00+03:00" and printed["overdue"]["alerts"] == []  # nothing was ever submitted
     assert printed["remind"]["dry_run"] is True and printed["remind"]["rows"]
     assert {call["id"] for call in printed["status"]["calls"]} == {"fsc-2020", "ru-2020"}
+
+
+def test_home_and_status_answer_who_waits_for_a_decision_and_who_decided(engine: Engine) -> None:
+    run("import", str(SEED))
+    for application in ("soite-fsc-2020", "soite-ru-2020"):
+        run("deliver", application, "project-plan", "--at", "2020-04-28T12:00")
+        run("submit", application, "--at", "2020-04-30T11:30")
+    run("review", "--at", "2020-05-04T08:00")
+    (ru,) = [row for row in json.loads(run("home", "--json")) if row["call"].endswith("(ru-2020)")]
+    assert ru["waiting_for_a_decision"] == "soite-ru-2020 (3 d)"  # as of the replay's last event, the review on 4.5.2020
+    run("apply", "soite-ru-2020", "--at", "2020-06-30T14:00")
+    status = json.loads(run("status", "--json"))
+    (decided,) = [a for call in status["calls"] for a in call["applications"] if a["id"] == "soite-ru-2020"]
+    assert decided["decided_by"] and decided["decided_at"].startswith("2020-06-30")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
+import typing
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Annotated, Any, ParamSpec, TypeVar, cast
@@ -161,4 +163,8 @@ def refreshes_home(body: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Cor
         finally:
             await refresh_home()
 
+    # Prefect reads a flow's parameters from its annotations: resolved here, in the body's module, where
+    # the names they use are defined (this module's globals are not the body's).
+    run.__annotations__ = typing.get_type_hints(body, include_extras=True)
+    run.__signature__ = inspect.signature(body, eval_str=True)  # type: ignore[attr-defined]
     return run

@@ -125,11 +125,15 @@ def waiting(result: R, why: str) -> R:
 
 
 def delivery_failure(report: DeliveryReport) -> str | None:
-    """Why a delivery needs an operator: notices given up, or sending stopped; None when nothing did."""
+    """Why a delivery needs an operator: sending stopped, notices given up, or none of those due delivered; None otherwise."""
     if report.halted:
         return f"delivery stopped: {report.halted}"
     if report.failed:
         return f"{len(report.failed)} notice(s) failed for good and need an operator (`grantflow outbox`): {next(iter(report.errors.values()), '')}"
+    if report.nothing_delivered:
+        # The channel itself is down: the notices will be retried, but an operator should know now, not when they are given up.
+        return (f"none of the {report.attempted} notice(s) due could be delivered; they are retried, `grantflow outbox` lists them: "
+                f"{next(iter(report.errors.values()), '')}")
     return None
 
 

@@ -1,6 +1,9 @@
 """Failures reach the operators: a run that needs one fails, and the automation sends an alert through Apprise."""
 
+from datetime import UTC, datetime
+
 import pytest
+from prefect.client.schemas.objects import FlowRun
 from sqlalchemy.engine import Engine
 
 from flows.deployments import read_deployments
@@ -25,9 +28,14 @@ def test_notices_given_up_fail_the_decision_run_and_the_operators_are_alerted_wi
 ) -> None:
     monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{free_port()}?from=grantflow@example.fi&mode=insecure")
     monkeypatch.setenv("GRANTFLOW_DELIVERY_MAX_ATTEMPTS", "1")
+    started = datetime.now(UTC)
+
+    def failed_runs() -> list[FlowRun]:
+        return [run for run in runs_named("decision/soite-ru-2020") if run.created and run.created >= started and run.state and run.state.is_failed()]
+
     decide(undecided, SEED_DECISIONS["soite-ru-2020"])
-    until(lambda: any(run.state and run.state.is_failed() for run in runs_named("decision/soite-ru-2020")))
-    (run,) = runs_named("decision/soite-ru-2020")
+    until(lambda: bool(failed_runs()))
+    (run,) = failed_runs()
     assert run.state is not None and run.state.name == "Needs an operator"
     until(lambda: any("run decision/soite-ru-2020 failed" in str(body.get("title")) for body in ops_channel.bodies))
     alert = next(body for body in ops_channel.bodies if "run decision/soite-ru-2020 failed" in str(body.get("title")))

@@ -96,10 +96,12 @@ async def test_the_startup_flow_starts_an_accepted_grant(seeded: Engine, mail_si
     assert any(m.subject.startswith("Hanke käynnistynyt") for m in mail_sink.mails)
 
 
-async def test_undelivered_mail_stays_pending_in_the_outbox(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_undelivered_mail_stays_pending_in_the_outbox_and_the_run_says_an_operator_is_needed(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRANTFLOW_EMAIL_URL", "mailto://127.0.0.1:9?from=grantflow@example.fi&mode=insecure")
     await preparation("ot-2020", deliver=["project-plan"], at=hel("2020-04-28 12:00"))
-    result = await submission("ot-2020", at=hel("2020-04-30 10:00"))
+    state = await submission("ot-2020", at=hel("2020-04-30 10:00"), return_state=True)
+    assert state.is_failed() and "none of the 5 notice(s) due could be delivered; they are retried" in (state.message or "")
+    result = await state.result(raise_on_failure=False)
     assert result.accepted
     with unit_of_work(seeded) as session:
         rows = session.exec(select(Notification)).all()

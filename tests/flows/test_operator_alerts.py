@@ -65,3 +65,35 @@ def test_the_alert_automation_expects_every_failed_state_grantflow_ends_a_run_in
     (spec,) = [spec for spec in read_deployments() if spec.name == "operator-alert"]
     expected = {name for trigger in spec.triggers for name in trigger.get("expect", [])}
     assert {f"prefect.flow-run.{name}" for name in (*FAILED_STATE_NAMES, "Failed", "Crashed")} <= expected
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.smtp
+async def test_with_the_mail_server_down_one_sweep_fails_alerts_the_operators_and_a_retry_after_it_is_back_delivers_each_once(
+    seeded: Engine, served: None, ops_channel: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from collections import Counter
+
+    from typer.testing import CliRunner
+
+    from flows.reminders import reminder_sweep
+    from grantflow.cli import app
+    from grantflow.mailsink import MailSink
+    from tests.helpers import hel
+
+    port = free_port()
+    monkeypatch.setenv("GRANTFLOW_EMAIL_URL", f"mailto://127.0.0.1:{port}?from=grantflow@example.fi&mode=insecure&format=text")
+    state = await reminder_sweep(hel("2020-04-16 09:00"), return_state=True)  # the 14-day reminders; the mail server is down
+    assert state.is_failed() and state.name == "Needs an operator"
+    until(lambda: any("run remind/2020-04-16T09:00 failed" in str(body.get("title")) for body in ops_channel.bodies))
+    monkeypatch.setenv("GRANTFLOW_DELIVERY_MAX_ATTEMPTS", "1")
+    given_up = await reminder_sweep(hel("2020-04-16 09:10"), return_state=True)  # the retry is its last attempt: given up
+    failed = len((await given_up.result(raise_on_failure=False)).delivery.failed)
+    assert failed > 0
+    with MailSink(port=port) as sink:
+        retried = CliRunner().invoke(app, ["outbox", "retry", "--all-failed", "--now", "2020-04-16T10:00"])
+        again = CliRunner().invoke(app, ["outbox", "retry", "--all-failed", "--now", "2020-04-16T10:05"])
+        until(lambda: len(sink.mails) >= failed)
+    assert retried.exit_code == 0, retried.output
+    assert again.exit_code == 0 and "No failed notice to retry." in again.output
+    assert len(sink.mails) == failed and max(Counter(m.message_id for m in sink.mails).values()) == 1

@@ -19,7 +19,7 @@ from grantflow.mailsink import free_port
 pytestmark = [pytest.mark.slow, pytest.mark.prefect, pytest.mark.smtp, pytest.mark.sqlite_only]
 ROOT = Path(__file__).resolve().parent.parent
 # What a checkout may hold besides the project's own files.
-NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".grantflow", ".*_cache", ".hypothesis")
+NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".grantflow", ".*_cache", ".hypothesis", "test-output")
 
 
 def clean_environment(home: Path) -> dict[str, str]:

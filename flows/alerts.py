@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
 
 from domain.formatting import format_instant
-from flows.runtime import deliver_notifications, delivery_failure, needs_operator, refreshes_home, step
+from flows.runtime import StatedNow, deliver_notifications, delivery_failure, needs_operator, refreshes_home, step
 from usecases import alerts as usecase
 from usecases.alerts import AlertReport
 from usecases.context import When
@@ -18,7 +16,7 @@ find = step(name="find-overdue")(usecase.check_overdue)
 
 @flow(name="overdue-checks", flow_run_name="overdue-checks")
 @refreshes_home
-async def overdue_checks(now: datetime | None = None) -> AlertReport:
+async def overdue_checks(now: StatedNow = None) -> AlertReport:
     """Late decisions and unconfirmed start-ups as of `now`; each officer hears of each once."""
     report = await find(When(stated=now, field="now"))
     delivered = await deliver_notifications(report.notifications, report.at) if report.notifications else None

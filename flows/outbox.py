@@ -10,7 +10,7 @@ from prefect.artifacts import acreate_table_artifact
 
 from domain.formatting import format_instant
 from flows.reminders import artifact_table
-from flows.runtime import delivery_failure, log_delivery, needs_operator, refreshes_home, step
+from flows.runtime import StatedNow, delivery_failure, log_delivery, needs_operator, refreshes_home, step
 from notifications.delivery import DeliveryReport
 from notifications.outbox import RESENT_IN_DOUBT
 from usecases import outbox as usecase
@@ -36,7 +36,7 @@ def _run_name() -> str:
 
 @flow(name="outbox-delivery", flow_run_name=_run_name)
 @refreshes_home
-async def outbox_delivery(now: datetime | None = None) -> DeliveryReport:
+async def outbox_delivery(now: StatedNow = None) -> DeliveryReport:
     """Due retries and the claims of a sender that stopped, delivered within minutes rather than at the next sweep."""
     logger = get_run_logger()
     at = await asyncio.to_thread(moment, When(stated=now, field="now"))

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, case, func
 from sqlmodel import col, select
 
+from domain.clock import ensure_reached
 from domain.errors import RuleViolation
 from domain.formatting import format_instant
 from domain.redaction import redact
@@ -34,7 +35,8 @@ def send_notifications(keys: list[str], at: datetime) -> DeliveryReport:
 
 
 def deliver_due(now: datetime) -> DeliveryReport:
-    """Every message due at `now`, with the claims of a sender that stopped taken over."""
+    """Every message due at `now` (an instant already reached), with the claims of a sender that stopped taken over."""
+    ensure_reached(now, field="now")
     if not channel_configured():
         return DeliveryReport()
     settings = get_settings()

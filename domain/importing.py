@@ -208,6 +208,7 @@ def _plan_call(session: Session, c: CallInput, record: str, plan: _Plan) -> None
         state_share_percent=c.state_share_percent,
         appropriation_cents=to_cents(c.appropriation),
         reminder_policy=c.reminders.model_dump(mode="json") if c.reminders else None,
+        payment_plan=c.payments.model_dump(mode="json") if c.payments else None,
     )
     if c.officer:
         plan.officers[c.id] = c.officer

@@ -14,6 +14,7 @@ from domain.errors import Problem, RuleViolation
 from domain.limits import ACTOR_LENGTH, FIRST_YEAR, ID_LENGTH, LAST_YEAR, NAME_LENGTH, SHORT_NAME_LENGTH, TEXT_LENGTH
 from domain.model import DutyPhase, Language, OrganisationKind
 from domain.money import Euros
+from domain.payments import PaymentPlan
 from domain.reminders import ReminderPolicy
 
 # Every control character, line and paragraph separators, and lone surrogates (which no database can
@@ -182,6 +183,7 @@ class CallInput(Record):
     # Calculated share per applicant (laskennallinen osuus), where the call uses them.
     calculated_shares: dict[Slug, Euros] = {}
     reminders: ReminderPolicy | None = None
+    payments: PaymentPlan | None = None
 
 
 class SubAreaInput(Record):

@@ -16,6 +16,8 @@ EMAIL_LENGTH = 254
 EMAIL_LOCAL_LENGTH = 64
 # Who decided or acted: a person's or an agency's name.
 ACTOR_LENGTH = 128
+# A creditor reference: RF, two check digits and at most 21 characters (ISO 11649).
+PAYMENT_REFERENCE_LENGTH = 25
 # Dates and instants: every grant of the state budget falls in these years; the bounds keep time zone
 # arithmetic, the databases and Prefect away from the edges of Python's calendar (years 1 and 9999).
 FIRST_YEAR = 1900

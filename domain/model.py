@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from domain.columns import CENTS, UTCDateTime, enum_column
-from domain.limits import ACTOR_LENGTH, EMAIL_LENGTH, ID_LENGTH, SHORT_NAME_LENGTH
+from domain.limits import ACTOR_LENGTH, EMAIL_LENGTH, ID_LENGTH, PAYMENT_REFERENCE_LENGTH, SHORT_NAME_LENGTH, TEXT_LENGTH
 
 
 class Stage(StrEnum):
@@ -109,6 +109,8 @@ class Call(SQLModel, table=True):
     officer_contact_id: int | None = Field(default=None, foreign_key="contact.id")
     # A ReminderPolicy as JSON; none means the default policy.
     reminder_policy: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    # A PaymentPlan as JSON; none means the default plan.
+    payment_plan: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
 
 
 class CalculatedShare(SQLModel, table=True):
@@ -225,6 +227,37 @@ class Project(SQLModel, table=True):
     period_start: date
     period_end: date
     started_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PaymentStatus(StrEnum):
+    CREATED = "created"
+    APPROVED = "approved"
+    SENT = "sent"
+    PAID = "paid"
+    FAILED = "failed"
+
+
+class Payment(SQLModel, table=True):
+    """One instalment of a grant, from due (created) to paid or failed."""
+
+    __table_args__ = (sa.UniqueConstraint("application_id", "instalment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=ID_LENGTH)
+    # The instalment's place in the call's payment plan, from 1.
+    instalment: int
+    percent: int
+    trigger: str = Field(max_length=ID_LENGTH)
+    amount_cents: int = Field(sa_type=CENTS)
+    status: PaymentStatus = Field(default=PaymentStatus.CREATED, sa_type=enum_column(PaymentStatus), index=True)
+    # A Finnish creditor reference (RF, ISO 11649) built from the row's id: set in the transaction that creates the row.
+    reference: str | None = Field(default=None, unique=True, max_length=PAYMENT_REFERENCE_LENGTH)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failure: str | None = Field(default=None, max_length=TEXT_LENGTH)
 
 
 class SubmissionSnapshot(SQLModel, table=True):

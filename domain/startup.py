@@ -12,6 +12,7 @@ from domain.calendar import HELSINKI, OFFICE_HOURS_END, act_time_day, local_inst
 from domain.errors import RuleViolation
 from domain.lifecycle import transition
 from domain.model import Application, Decision, DomainEvent, Duty, DutyPhase, Outcome, Project, Stage
+from domain.payments import Trigger, instalments_due
 from domain.preparation import complete_duty
 
 # Typical terms of a Finnish state grant; a decision letter's own terms would replace these.
@@ -116,8 +117,10 @@ def begin_project(session: Session, application_id: str, *, at: datetime, actor:
 
 
 def accept_grant(session: Session, application_id: str, *, at: datetime, actor: str) -> Duty:
-    """The grantee accepts the grant and its terms: the acceptance duty done, which lets the project start."""
+    """The grantee accepts the grant and its terms: the acceptance duty done, which lets the project start and makes the first instalments due."""
     app = repo.application(session, application_id)
     if app.stage not in (Stage.GRANTED, Stage.PARTIALLY_GRANTED, Stage.STARTED):
         raise RuleViolation("stage", f"only a granted application can be accepted (it is {app.stage.value})", record=f"application {app.id}")
-    return complete_duty(session, application_id, ACCEPTANCE, at=at, actor=actor)
+    duty = complete_duty(session, application_id, ACCEPTANCE, at=at, actor=actor)
+    instalments_due(session, app.id, Trigger.GRANT_ACCEPTED, at=at, actor=actor)
+    return duty

@@ -287,3 +287,63 @@ class DomainEvent(SQLModel, table=True):
     # The id the event carries outside: a relay that sends it twice sends the same event.
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_type=sa.Uuid, unique=True)
     relayed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+
+class ChangeKind(StrEnum):
+    EXTENSION = "extension"
+    REALLOCATION = "reallocation"
+    CONTENT = "content"
+
+
+class ChangeOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    ACCEPTED_WITH_CHANGES = "accepted_with_changes"
+    REJECTED = "rejected"
+
+
+class ChangeRequest(SQLModel, table=True):
+    """A started project's request to change its grant (muutoshakemus); decided part by part."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(foreign_key="application.id", index=True, max_length=ID_LENGTH)
+    reason: str
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+    submitted_by: str = Field(max_length=ACTOR_LENGTH)
+    # Set when the last part is decided.
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ChangePart(SQLModel, table=True):
+    """One change asked for; the officer decides it on its own, with a justification."""
+
+    __table_args__ = (sa.UniqueConstraint("change_request_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    change_request_id: int = Field(foreign_key="changerequest.id", index=True)
+    number: int
+    kind: ChangeKind = Field(sa_type=enum_column(ChangeKind))
+    # An extension: the duty and the deadline asked for; the deadline granted once decided.
+    duty_kind: str | None = Field(default=None, max_length=ID_LENGTH)
+    requested_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    granted_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A change of content: what changes, in the applicant's words.
+    content: str | None = None
+    outcome: ChangeOutcome | None = Field(default=None, sa_type=enum_column(ChangeOutcome))
+    justification: str | None = None
+    # A reallocation: the decision lets a line go above what was requested for it.
+    above_request_allowed: bool = False
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, max_length=ACTOR_LENGTH)
+
+
+class ChangeLine(SQLModel, table=True):
+    """A reallocation's line for one sub-area: asked for, and before / after once decided."""
+
+    __table_args__ = (sa.UniqueConstraint("change_part_id", "sub_area_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    change_part_id: int = Field(foreign_key="changepart.id", index=True)
+    sub_area_id: int = Field(foreign_key="subarea.id")
+    proposed_cents: int = Field(sa_type=CENTS)
+    before_cents: int | None = Field(default=None, sa_type=CENTS)
+    after_cents: int | None = Field(default=None, sa_type=CENTS)

@@ -13,9 +13,10 @@ from sqlmodel import Session, select
 
 from domain import repository as repo
 from domain.alerts import Alert
+from domain.changes import LineChange, change_parts, line_changes
 from domain.decision import granted_shares
 from domain.formatting import format_date, format_instant, format_money
-from domain.model import Application, Contact, Decision, DecisionLine, Duty, DutyPhase, Language, Organisation, Project
+from domain.model import Application, ChangeRequest, Contact, Decision, DecisionLine, Duty, DutyPhase, Language, Organisation, Project
 from notifications.headers import one_line
 from notifications.outbox import OutgoingMessage
 from notifications.recipients import Party, Role, display_name, parties, party_targets
@@ -110,10 +111,11 @@ def _messages(
     *,
     lead_duties: list[Duty] | None = None,
     shares: list[_Share] | None = None,
+    about: str | None = None,
     **context: Any,
 ) -> list[OutgoingMessage]:
     """One copy per target in its language; a participant's copy names its own share, and the lead's duties go to
-    the lead and the officer only."""
+    the lead and the officer only. `about` keys the message to one of several things of an application (a change request)."""
     out: list[OutgoingMessage] = []
     for target in party_targets(list(recipients)):
         party = target.party
@@ -124,7 +126,7 @@ def _messages(
         subject, body = render(kind, target.language, app=app, duties=views, party=party, own=own, shares=shares or [], **context)
         out.append(
             OutgoingMessage(
-                key=message_key(kind, app.id, target.address),
+                key=message_key(kind, about or app.id, target.address),
                 application_id=app.id,
                 recipient=target.address,
                 language=target.language,
@@ -179,3 +181,27 @@ def alert_messages(session: Session, alert: Alert) -> list[OutgoingMessage]:
     duties = [d for d in repo.duties(session, app.id, DutyPhase.STARTUP) if d.done_at is None]
     officers = [(contact, party) for contact, party in parties(session, app, participants=False) if party.role == Role.OFFICER]
     return _messages(alert.kind.value, app, officers, duties, since=alert.since, days=alert.days)
+
+
+class _PartView(BaseModel):
+    number: int
+    kind: str
+    outcome: str
+    justification: str
+    duty: str | None = None
+    due_at: datetime | None = None
+    content: str | None = None
+    lines: list[LineChange] = []
+
+
+def change_decided_messages(session: Session, app: Application, request: ChangeRequest) -> list[OutgoingMessage]:
+    """The applicant (and the officer) hear how each part of a change request was decided, lines requested / before / after."""
+    views = []
+    for part in change_parts(session, request.id):
+        assert part.outcome is not None and part.justification is not None
+        duty = repo.duty(session, app.id, part.duty_kind) if part.duty_kind else None
+        views.append(_PartView(number=part.number, kind=part.kind.value, outcome=part.outcome.value, justification=part.justification,
+                               duty=duty.title if duty else None, due_at=part.granted_due_at or part.requested_due_at, content=part.content,
+                               lines=line_changes(session, part)))
+    return _messages("change_decided", app, parties(session, app, participants=False), about=f"{app.id}/change-{request.id}",
+                     change=request, parts=views)

@@ -4,11 +4,12 @@ import pytest
 from sqlmodel import Session, select
 
 from domain import repository as repo
+from domain.changes import LineChange
 from domain.decision import apply_decision
-from domain.model import DecisionLine, DutyPhase, Language
+from domain.model import ChangeRequest, DecisionLine, DutyPhase, Language
 from domain.preparation import complete_duty
 from domain.startup import start_project
-from notifications.messages import TEMPLATES, _DutyView, _Line, _shares, decision_messages, duty_title, render, submitted_messages
+from notifications.messages import TEMPLATES, _DutyView, _Line, _PartView, _shares, decision_messages, duty_title, render, submitted_messages
 from notifications.recipients import Party, Role
 from tests.helpers import hel, under_review
 
@@ -77,6 +78,14 @@ def context(session: Session) -> Context:
     assert lines != []
     duties = {phase: repo.duties(session, app.id, phase) for phase in (DutyPhase.STARTUP, DutyPhase.REPORTING)}
     plan = next(d for d in repo.duties(session, app.id) if d.kind == "project-plan")
+    change = ChangeRequest(id=1, application_id=app.id, reason="Rekrytointi viivästyi", submitted_at=hel("2020-12-01 10:00"), submitted_by="soite",
+                           decided_at=hel("2020-12-15 12:00"))
+    moved = [LineChange(number=line.number, name=line.name, requested_cents=line.requested_cents, before_cents=line.granted_cents,
+                        after_cents=line.granted_cents) for line in lines]
+    parts = [_PartView(number=1, kind="extension", outcome="accepted_with_changes", justification="Perusteltu", duty="Vuosiraportti 2020",
+                       due_at=hel("2021-04-30 16:15")),
+             _PartView(number=2, kind="reallocation", outcome="accepted", justification="Perusteltu", lines=moved),
+             _PartView(number=3, kind="content", outcome="rejected", justification="Ei perusteltu", content="Koulutukset verkossa")]
 
     def of(template: str, language: Language) -> dict[str, object]:
         def views(phase: DutyPhase) -> list[_DutyView]:
@@ -92,6 +101,7 @@ def context(session: Session) -> Context:
             "overdue": {**deadline, "days": -2},
             "late-decision": {**lead, "since": hel("2020-04-30 16:15"), "days": 71, "duties": []},
             "unconfirmed-startup": {**lead, "since": decision.applied_at, "days": 91, "duties": views(DutyPhase.STARTUP)},
+            "change_decided": {**lead, "change": change, "parts": parts, "duties": []},
         }
         return contexts[template]
 

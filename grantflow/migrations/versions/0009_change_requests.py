@@ -1,7 +1,7 @@
 """change requests
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-27
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ import sqlmodel
 
 import domain.columns
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

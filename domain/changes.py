@@ -93,7 +93,7 @@ def check_reallocation(session: Session, application_id: str, lines: dict[int, i
                             record=record)
 
 
-def submit_change(session: Session, application_id: str, parts: list[PartInput], *, reason: str, at: datetime, actor: str) -> ChangeRequest:
+def request_change(session: Session, application_id: str, parts: list[PartInput], *, reason: str, at: datetime, actor: str) -> ChangeRequest:
     """Store a change request with its parts, each checked; refused whole if the project has not started or a part is bad."""
     app = repo.application(session, application_id)
     record = f"application {app.id}"

@@ -45,6 +45,7 @@ from usecases.settings import get_settings
 if TYPE_CHECKING:
     from domain.preparation import Readiness
     from usecases.alerts import AlertReport
+    from usecases.changes import ChangeResult
     from usecases.deadlines import ExtensionResult
     from usecases.decision import DecisionResult
     from usecases.outbox import RetryReport
@@ -705,6 +706,105 @@ def plan_command(
         out = errors if as_json else console
         names = ", ".join(path.name for path in written) or "none: no organisation hears of these deadlines"
         out.print(f"{len(planned.deadlines)} deadline(s) written to {ical_dir}: {names}", highlight=False, markup=False, soft_wrap=True)
+
+
+change_app = typer.Typer(no_args_is_help=True, help="Change requests (muutoshakemus) on a started project, each part decided on its own.")
+app.add_typer(change_app, name="change")
+LINES = Annotated[list[str] | None, typer.Option("--line", help="A sub-area's grant as NUMBER=EUROS (e.g. 1=600000); one for each granted sub-area")]
+
+
+def _lines(texts: list[str] | None) -> dict[int, int]:
+    """`--line NUMBER=EUROS` options as cents by sub-area number; a malformed one is refused naming the option."""
+    from domain.money import parse_euros, to_cents
+
+    lines: dict[int, int] = {}
+    for text in texts or []:
+        number, sep, euros = text.partition("=")
+        if not sep or not number.strip().isdigit():
+            raise ValueError(f"--line: {text!r} is not NUMBER=EUROS, e.g. 1=600000")
+        if int(number) in lines:
+            raise ValueError(f"--line: sub-area {int(number)} is given twice")
+        lines[int(number)] = to_cents(parse_euros(euros))
+    return lines
+
+
+def _print_change(result: ChangeResult, *, said: str) -> None:
+    console.print(f"{result.application_id}: change request {result.change_id} {said}.", highlight=False)
+    for part in result.parts:
+        outcome = part.outcome.value.replace("_", " ") if part.outcome else "undecided"
+        due = f", due {format_instant(part.due_at)}" if part.due_at else ""
+        console.print(f"  {part.number}. {part.kind.value}: {outcome}{due}", highlight=False)
+        for line in part.lines:
+            console.print(f"     {line.number}. requested {format_money(line.requested_cents)}, before {format_money(line.before_cents)}, "
+                          f"after {format_money(line.after_cents)}", highlight=False)
+
+
+@change_app.command("submit")
+@_reported
+def change_submit(
+    application: APPLICATION,
+    reason: Annotated[str, typer.Option(help="Why the changes are requested")],
+    extend: Annotated[list[str] | None, typer.Option("--extend", help=f"A duty's deadline to extend, as KIND=DUE ({INSTANT_HELP})")] = None,
+    line: LINES = None,
+    content: Annotated[list[str] | None, typer.Option("--content", help="A change of content, in free text")] = None,
+    at: AT = None,
+    as_json: JSON = False,
+) -> None:
+    """Request changes to a started project: deadline extensions, a reallocation between sub-areas, changes of content."""
+    from domain.changes import PartInput
+    from domain.model import ChangeKind
+    from usecases.changes import submit_change
+
+    application, when = _application(application), _when(at)
+    parts: list[PartInput] = []
+    for text in extend or []:
+        kind, sep, due = text.partition("=")
+        if not sep:
+            raise ValueError(f"--extend: {text!r} is not KIND=DUE, e.g. final-report=2023-06-30T16:15:00")
+        duty_kind, due_at = parse_option(Slug, kind, field="--extend"), parse_option(Instant, due, field="--extend")
+        parts.append(PartInput(kind=ChangeKind.EXTENSION, duty_kind=duty_kind, due_at=due_at))
+    if line:
+        parts.append(PartInput(kind=ChangeKind.REALLOCATION, lines=_lines(line)))
+    parts += [PartInput(kind=ChangeKind.CONTENT, content=text) for text in content or []]
+    _database()
+    result = submit_change(application, parts, reason, when)
+    if as_json:
+        print_json(result)
+        return
+    _print_change(result, said="submitted")
+
+
+@change_app.command("decide")
+@_reported
+def change_decide(
+    change: Annotated[int, typer.Argument(help="The change request's id")],
+    part: Annotated[int, typer.Argument(help="The part's number")],
+    outcome: Annotated[str, typer.Option(help="accepted | accepted_with_changes | rejected")],
+    justification: Annotated[str, typer.Option(help="The officer's justification")],
+    due: Annotated[str | None, typer.Option(help=f"With accepted_with_changes, the deadline granted, {INSTANT_HELP}")] = None,
+    line: LINES = None,
+    above_request: Annotated[bool, typer.Option("--above-request", help="Allow a line above what was requested for it")] = False,
+    at: AT = None,
+    as_json: JSON = False,
+) -> None:
+    """Decide one part of a change request and carry it out; the applicant is notified once every part is decided."""
+    from domain.changes import PartDecision
+    from domain.model import ChangeOutcome
+    from usecases.changes import decide_change
+
+    when = _when(at)
+    outcomes = [o.value for o in ChangeOutcome]
+    if outcome not in outcomes:
+        raise ValueError(f"--outcome: must be one of {', '.join(outcomes)}")
+    decision = PartDecision(outcome=ChangeOutcome(outcome), justification=justification, lines=_lines(line), above_request_allowed=above_request,
+                            due_at=parse_option(Instant, due, field="--due") if due is not None else None)
+    _database()
+    result = decide_change(change, part, decision, when)
+    if not as_json:
+        _print_change(result, said="decided" if result.decided_at else f"part {part} decided")
+    _notify(result.notifications, result.at, quiet=as_json)
+    if as_json:
+        print_json(result)
 
 
 outbox_app = typer.Typer(invoke_without_command=True, help="The outbox: notices not yet delivered, and retrying those given up.")

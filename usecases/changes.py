@@ -7,8 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from domain import repository as repo
-from domain.changes import LineChange, PartDecision, PartInput, change_parts, decide_part, line_changes
-from domain.changes import submit_change as submit_change_request
+from domain.changes import LineChange, PartDecision, PartInput, change_parts, decide_part, line_changes, request_change
 from domain.model import ChangeKind, ChangeOutcome
 from notifications.messages import change_decided_messages
 from notifications.outbox import enqueue
@@ -37,7 +36,7 @@ def submit_change(application_id: str, parts: list[PartInput], reason: str, when
     """Store a change request on a started project; refused whole, naming the part and field, if any part breaks a rule."""
     with changing() as session:
         at = when.instant(session)
-        request = submit_change_request(session, application_id, parts, reason=reason, at=at, actor=actor())
+        request = request_change(session, application_id, parts, reason=reason, at=at, actor=actor())
         assert request.id is not None
         parts_stored = [PartResult(number=p.number, kind=p.kind, outcome=None, due_at=p.requested_due_at) for p in change_parts(session, request.id)]
         return ChangeResult(change_id=request.id, application_id=application_id, at=at, parts=parts_stored)

@@ -2,7 +2,7 @@ import pytest
 from sqlmodel import Session, select
 
 from domain import repository as repo
-from domain.changes import CHANGE_DECIDED, PartDecision, PartInput, change_parts, decide_part, line_changes, submit_change
+from domain.changes import CHANGE_DECIDED, PartDecision, PartInput, change_parts, decide_part, line_changes, request_change
 from domain.decision import apply_decision
 from domain.errors import RuleViolation
 from domain.model import ChangeKind, ChangeOutcome, ChangeRequest, DecisionLine, DomainEvent
@@ -34,7 +34,7 @@ def _granted(session: Session) -> list[int]:
 
 
 def _submit(session: Session, *parts: PartInput) -> int:
-    request = submit_change(session, APP, list(parts), reason="Henkilöstön rekrytointi viivästyi", at=hel("2020-12-01 10:00"), actor="soite")
+    request = request_change(session, APP, list(parts), reason="Henkilöstön rekrytointi viivästyi", at=hel("2020-12-01 10:00"), actor="soite")
     assert request.id is not None
     return request.id
 
@@ -51,7 +51,7 @@ CONTENT = PartInput(kind=ChangeKind.CONTENT, content="Osa-alueen 2 koulutukset v
 
 def test_a_change_request_on_a_project_not_started_is_refused_naming_the_stage(session: Session) -> None:
     with pytest.raises(RuleViolation, match="needs a started project") as refused:
-        submit_change(session, APP, [CONTENT], reason="x", at=hel("2020-12-01 10:00"), actor="soite")
+        request_change(session, APP, [CONTENT], reason="x", at=hel("2020-12-01 10:00"), actor="soite")
     assert refused.value.field == "stage"
     assert session.exec(select(ChangeRequest)).all() == []
 

@@ -40,7 +40,7 @@ def _submit(session: Session, *parts: PartInput) -> int:
 
 
 def _decide(session: Session, change_id: int, number: int, outcome: ChangeOutcome, **changes: object) -> ChangeRequest:
-    decision = PartDecision(outcome=outcome, justification="Perusteltu muutos", **changes)  # type: ignore[arg-type]
+    decision = PartDecision(outcome=outcome, justification="Perusteltu muutos", **changes)
     return decide_part(session, change_id, number, decision, at=hel("2020-12-15 12:00"), actor="officer")
 
 

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from domain import repository as repo
 from domain.changes import PartDecision, PartInput
 from domain.decision import apply_decision
 from domain.errors import RuleViolation
@@ -11,10 +12,11 @@ from domain.model import ChangeKind, ChangeOutcome, ChangePart, DecisionLine
 from domain.preparation import complete_duty
 from domain.startup import start_project
 from domain.store import unit_of_work
-from notifications.outbox import Notification
+from notifications.outbox import DeliveryStatus, Notification
 from tests.helpers import hel, under_review
 from usecases.changes import decide_change, submit_change
 from usecases.context import When
+from usecases.reminders import plan
 
 APP = "soite-ru-2020"
 EUR = 100
@@ -63,3 +65,17 @@ def test_a_refused_decision_stores_nothing(started: Engine) -> None:
         assert sorted(line.granted_cents for line in session.exec(select(DecisionLine))) == before
         assert [p.outcome for p in session.exec(select(ChangePart))] == [None]
     assert _change_notices(started) == []
+
+
+def test_an_accepted_extension_moves_the_reminders_to_the_new_deadline(started: Engine) -> None:
+    old, new = hel("2021-03-31 16:15"), hel("2021-04-30 16:15")
+    change = submit_change(APP, [PartInput(kind=ChangeKind.EXTENSION, duty_kind="annual-report-2020", due_at=new)], "Tilinpäätös myöhässä",
+                           When(stated=hel("2021-03-01 10:00"))).change_id
+    plan(When(stated=hel("2021-03-20 09:00")))
+    decide_change(change, 1, PartDecision(outcome=ChangeOutcome.ACCEPTED, justification="Perusteltu"), When(stated=hel("2021-03-21 09:00")))
+    plan(When(stated=hel("2021-04-28 09:00")))
+    with Session(started) as session:
+        duty = repo.duty(session, APP, "annual-report-2020")
+        reminders = list(session.exec(select(Notification).where(Notification.deadline_key == f"duty:{duty.id}")))
+    assert {n.due_at for n in reminders if n.status == DeliveryStatus.PENDING} == {new}
+    assert {n.status for n in reminders if n.due_at == old} == {DeliveryStatus.CANCELLED}  # planned before the extension

@@ -766,8 +766,14 @@ def change_submit(
     if line:
         parts.append(PartInput(kind=ChangeKind.REALLOCATION, lines=_lines(line)))
     parts += [PartInput(kind=ChangeKind.CONTENT, content=text) for text in content or []]
-    _database()
-    result = submit_change(application, parts, reason, when)
+
+    async def flow() -> ChangeResult:
+        from flows.changes import change_submission
+        from flows.runtime import settled
+
+        return await settled(change_submission(application, parts, reason, at=when.stated, return_state=True))
+
+    result = _run(lambda: submit_change(application, parts, reason, when), flow)
     if as_json:
         print_json(result)
         return
@@ -798,11 +804,18 @@ def change_decide(
         raise ValueError(f"--outcome: must be one of {', '.join(outcomes)}")
     decision = PartDecision(outcome=ChangeOutcome(outcome), justification=justification, lines=_lines(line), above_request_allowed=above_request,
                             due_at=parse_option(Instant, due, field="--due") if due is not None else None)
-    _database()
-    result = decide_change(change, part, decision, when)
+
+    async def flow() -> ChangeResult:
+        from flows.changes import change_decision
+        from flows.runtime import settled
+
+        return await settled(change_decision(change, part, decision, at=when.stated, return_state=True))
+
+    result = _run(lambda: decide_change(change, part, decision, when), flow)
     if not as_json:
         _print_change(result, said="decided" if result.decided_at else f"part {part} decided")
-    _notify(result.notifications, result.at, quiet=as_json)
+    if not _served():
+        _notify(result.notifications, result.at, quiet=as_json)
     if as_json:
         print_json(result)
 

@@ -19,6 +19,8 @@ from domain.model import (
     ChangePart,
     ChangeRequest,
     DecisionLine,
+    Organisation,
+    Participant,
     Stage,
     SubArea,
 )
@@ -35,6 +37,8 @@ class PartInput(BaseModel):
     due_at: datetime | None = None
     lines: dict[int, int] = {}
     content: str | None = None
+    leaving: str | None = None
+    joining: str | None = None
 
 
 class PartDecision(BaseModel):
@@ -93,6 +97,24 @@ def check_reallocation(session: Session, application_id: str, lines: dict[int, i
                             record=record)
 
 
+def _leaving(session: Session, application_id: str, leaving: str | None, joining: str | None, *, record: str) -> Participant:
+    """The participant a change of participant replaces: a listed one other than the lead, by one not yet taking part."""
+    app = repo.application(session, application_id)
+    participants = {p.organisation_id: p for p in repo.participants(session, application_id)}
+    if not participants:
+        raise RuleViolation("participant", "only a multi-region project has participants to change", record=record)
+    if leaving is None or joining is None:
+        raise RuleViolation("participant", "name the participant leaving and the organisation taking its place", record=record)
+    if leaving not in participants:
+        raise RuleViolation("participant.leaving", f"{leaving!r} is not a participant (participants: {', '.join(sorted(participants))})", record=record)
+    if leaving == app.applicant_id:
+        raise RuleViolation("participant.leaving", "the lead administers the project and cannot be changed by a change request", record=record)
+    repo.get(session, Organisation, joining, field="participant.joining")
+    if joining in participants or joining == app.applicant_id:
+        raise RuleViolation("participant.joining", f"{joining!r} already takes part in the project", record=record)
+    return participants[leaving]
+
+
 def request_change(session: Session, application_id: str, parts: list[PartInput], *, reason: str, at: datetime, actor: str) -> ChangeRequest:
     """Store a change request with its parts, each checked; refused whole if the project has not started or a part is bad."""
     app = repo.application(session, application_id)
@@ -115,6 +137,8 @@ def request_change(session: Session, application_id: str, parts: list[PartInput]
         elif part.kind == ChangeKind.REALLOCATION:
             # What the applicant asks for may go above a line's request: only the decision may grant that.
             check_reallocation(session, app.id, part.lines, above_request_allowed=True, record=where)
+        elif part.kind == ChangeKind.PARTICIPANT:
+            row.leaving_id, row.joining_id = _leaving(session, app.id, part.leaving, part.joining, record=where).organisation_id, part.joining
         else:
             row.content = _text(part.content, "content", "describe the change of content", where)
         rows.append((row, part.lines))
@@ -173,10 +197,12 @@ def decide_part(session: Session, change_id: int, number: int, decision: PartDec
     if changed and decision.outcome != ChangeOutcome.ACCEPTED_WITH_CHANGES:
         raise RuleViolation("outcome", "a new deadline or new lines come only with accepted_with_changes", record=where)
     if decision.outcome == ChangeOutcome.ACCEPTED_WITH_CHANGES:
-        wanted = {ChangeKind.EXTENSION: decision.due_at is not None, ChangeKind.REALLOCATION: bool(decision.lines), ChangeKind.CONTENT: not changed}
+        wanted = {ChangeKind.EXTENSION: decision.due_at is not None, ChangeKind.REALLOCATION: bool(decision.lines), ChangeKind.CONTENT: not changed,
+                  ChangeKind.PARTICIPANT: False}
         if not wanted[part.kind]:
             what = {ChangeKind.EXTENSION: "give the deadline granted", ChangeKind.REALLOCATION: "give the lines granted",
-                    ChangeKind.CONTENT: "state the changes in the justification; a content change takes no deadline or lines"}
+                    ChangeKind.CONTENT: "state the changes in the justification; a content change takes no deadline or lines",
+                    ChangeKind.PARTICIPANT: "a change of participant is accepted or rejected as asked"}
             raise RuleViolation("outcome", f"accepted_with_changes: {what[part.kind]}", record=where)
     if decision.above_request_allowed and part.kind != ChangeKind.REALLOCATION:
         raise RuleViolation("above_request_allowed", "applies to a reallocation only", record=where)
@@ -200,6 +226,11 @@ def _carry_out(session: Session, request: ChangeRequest, part: ChangePart, decis
         due_at = decision.due_at or part.requested_due_at
         extend_duty(session, request.application_id, part.duty_kind, due_at=due_at, reason=justification, at=at, actor=actor)
         part.granted_due_at = due_at
+    elif part.kind == ChangeKind.PARTICIPANT:
+        # Checked again: another change may have moved the participants since the request.
+        participant = _leaving(session, request.application_id, part.leaving_id, part.joining_id, record=record)
+        participant.organisation_id = part.joining_id  # type: ignore[assignment]
+        session.add(participant)
     elif part.kind == ChangeKind.REALLOCATION:
         rows = {line.sub_area_id: line for line in change_lines(session, part)}
         granted = _granted_lines(session, request.application_id, record)

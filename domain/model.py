@@ -293,6 +293,7 @@ class ChangeKind(StrEnum):
     EXTENSION = "extension"
     REALLOCATION = "reallocation"
     CONTENT = "content"
+    PARTICIPANT = "participant"
 
 
 class ChangeOutcome(StrEnum):
@@ -328,6 +329,9 @@ class ChangePart(SQLModel, table=True):
     granted_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # A change of content: what changes, in the applicant's words.
     content: str | None = None
+    # A change of participant in a multi-region project: who leaves, and who takes its place and share.
+    leaving_id: str | None = Field(default=None, max_length=ID_LENGTH)
+    joining_id: str | None = Field(default=None, max_length=ID_LENGTH)
     outcome: ChangeOutcome | None = Field(default=None, sa_type=enum_column(ChangeOutcome))
     justification: str | None = None
     # A reallocation: the decision lets a line go above what was requested for it.

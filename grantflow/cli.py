@@ -747,10 +747,11 @@ def change_submit(
     extend: Annotated[list[str] | None, typer.Option("--extend", help=f"A duty's deadline to extend, as KIND=DUE ({INSTANT_HELP})")] = None,
     line: LINES = None,
     content: Annotated[list[str] | None, typer.Option("--content", help="A change of content, in free text")] = None,
+    participant: Annotated[list[str] | None, typer.Option("--participant", help="A multi-region project's participant replaced, as LEAVING=JOINING")] = None,
     at: AT = None,
     as_json: JSON = False,
 ) -> None:
-    """Request changes to a started project: deadline extensions, a reallocation between sub-areas, changes of content."""
+    """Request changes to a started project: deadline extensions, a reallocation between sub-areas, changes of content or of a participant."""
     from domain.changes import PartInput
     from domain.model import ChangeKind
     from usecases.changes import submit_change
@@ -766,6 +767,12 @@ def change_submit(
     if line:
         parts.append(PartInput(kind=ChangeKind.REALLOCATION, lines=_lines(line)))
     parts += [PartInput(kind=ChangeKind.CONTENT, content=text) for text in content or []]
+    for text in participant or []:
+        leaving, sep, joining = text.partition("=")
+        if not sep:
+            raise ValueError(f"--participant: {text!r} is not LEAVING=JOINING, e.g. soite=lappi")
+        parts.append(PartInput(kind=ChangeKind.PARTICIPANT, leaving=parse_option(Slug, leaving, field="--participant"),
+                               joining=parse_option(Slug, joining, field="--participant")))
 
     async def flow() -> ChangeResult:
         from flows.changes import change_submission

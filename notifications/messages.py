@@ -191,6 +191,8 @@ class _PartView(BaseModel):
     duty: str | None = None
     due_at: datetime | None = None
     content: str | None = None
+    leaving: str | None = None
+    joining: str | None = None
     lines: list[LineChange] = []
 
 
@@ -200,8 +202,9 @@ def change_decided_messages(session: Session, app: Application, request: ChangeR
     for part in change_parts(session, request.id):
         assert part.outcome is not None and part.justification is not None
         duty = repo.duty(session, app.id, part.duty_kind) if part.duty_kind else None
+        leaving, joining = (display_name(repo.get(session, Organisation, o, field="participant")) if o else None for o in (part.leaving_id, part.joining_id))
         views.append(_PartView(number=part.number, kind=part.kind.value, outcome=part.outcome.value, justification=part.justification,
                                duty=duty.title if duty else None, due_at=part.granted_due_at or part.requested_due_at, content=part.content,
-                               lines=line_changes(session, part)))
+                               leaving=leaving, joining=joining, lines=line_changes(session, part)))
     return _messages("change_decided", app, parties(session, app, participants=False), about=f"{app.id}/change-{request.id}",
                      change=request, parts=views)

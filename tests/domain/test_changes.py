@@ -143,3 +143,47 @@ def test_the_request_is_decided_with_its_event_only_when_its_last_part_is(starte
     assert decided() == []
     assert _decide(started, change, 1, ChangeOutcome.REJECTED).decided_at == hel("2020-12-15 12:00")
     assert [e.payload["parts"] for e in decided()] == [{"1": {"kind": "extension", "outcome": "rejected"}, "2": {"kind": "content", "outcome": "accepted"}}]
+
+
+JOINT = "ot-2020"
+
+
+@pytest.fixture
+def joint(session: Session) -> Session:
+    under_review(session, JOINT)
+    apply_decision(session, JOINT, at=hel("2020-06-30 14:00"), actor="test")
+    complete_duty(session, JOINT, "grant-acceptance", at=hel("2020-07-20 10:00"), actor="test")
+    start_project(session, JOINT, at=hel("2020-09-01 09:00"), actor="test")
+    session.commit()
+    return session
+
+
+def _change_participant(session: Session, leaving: str, joining: str, application: str = JOINT) -> int:
+    part = PartInput(kind=ChangeKind.PARTICIPANT, leaving=leaving, joining=joining)
+    request = request_change(session, application, [part], reason="Soite siirtyy toiseen hankkeeseen", at=hel("2020-12-01 10:00"), actor="ppshp")
+    assert request.id is not None
+    return request.id
+
+
+def test_an_accepted_change_of_participant_gives_the_share_to_the_one_joining(joint: Session) -> None:
+    change = _change_participant(joint, "soite", "lappi")
+    _decide(joint, change, 1, ChangeOutcome.ACCEPTED)
+    assert sorted(p.organisation_id for p in repo.participants(joint, JOINT)) == ["lappi", "ppshp"]
+
+
+def test_a_change_of_the_lead_is_refused(joint: Session) -> None:
+    with pytest.raises(RuleViolation, match="the lead administers") as refused:
+        _change_participant(joint, "ppshp", "lappi")
+    assert refused.value.field == "participant.leaving"
+
+
+def test_an_organisation_already_taking_part_cannot_join_again(joint: Session) -> None:
+    with pytest.raises(RuleViolation, match="already takes part") as refused:
+        _change_participant(joint, "soite", "ppshp")
+    assert refused.value.field == "participant.joining"
+
+
+def test_a_project_of_one_organisation_has_no_participant_to_change(started: Session) -> None:
+    with pytest.raises(RuleViolation, match="only a multi-region project") as refused:
+        _change_participant(started, "soite", "lappi", application=APP)
+    assert refused.value.field == "participant"

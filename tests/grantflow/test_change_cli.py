@@ -54,3 +54,9 @@ def test_an_unknown_outcome_is_refused_naming_the_option(started: Engine) -> Non
     result = runner.invoke(app, ["change", "decide", "1", "1", "--outcome", "maybe", "--justification", "x"])
     assert result.exit_code == 1
     assert "--outcome: must be one of accepted, accepted_with_changes, rejected" in result.output
+
+
+def test_a_change_of_participant_naming_no_joining_organisation_is_refused_naming_the_option(started: Engine) -> None:
+    result = runner.invoke(app, ["change", "submit", "ot-2020", "--reason", "x", "--participant", "soite"])
+    assert result.exit_code == 1
+    assert "--participant: 'soite' is not LEAVING=JOINING" in result.output

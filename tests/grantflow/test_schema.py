@@ -129,7 +129,8 @@ def test_db_upgrade_to_anything_but_head_or_a_known_revision_is_refused_in_one_l
     result = CliRunner().invoke(app, ["db", "upgrade", revision])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        f"error: schema: revision: {revision!r} is not a revision of this grantflow; give head or one of 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0009"
+        f"error: schema: revision: {revision!r} is not a revision of this grantflow; give head or one of "
+        "0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0009, 0010"
     ]
 
 

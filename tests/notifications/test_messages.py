@@ -85,7 +85,8 @@ def context(session: Session) -> Context:
     parts = [_PartView(number=1, kind="extension", outcome="accepted_with_changes", justification="Perusteltu", duty="Vuosiraportti 2020",
                        due_at=hel("2021-04-30 16:15")),
              _PartView(number=2, kind="reallocation", outcome="accepted", justification="Perusteltu", lines=moved),
-             _PartView(number=3, kind="content", outcome="rejected", justification="Ei perusteltu", content="Koulutukset verkossa")]
+             _PartView(number=3, kind="content", outcome="rejected", justification="Ei perusteltu", content="Koulutukset verkossa"),
+             _PartView(number=4, kind="participant", outcome="accepted", justification="Perusteltu", leaving="Soite", joining="Lapin liitto")]
 
     def of(template: str, language: Language) -> dict[str, object]:
         def views(phase: DutyPhase) -> list[_DutyView]:

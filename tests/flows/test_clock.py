@@ -15,10 +15,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from domain import repository as repo
+from domain.changes import PartDecision, PartInput
 from domain.decision import record_decision
 from domain.errors import RuleViolation
 from domain.inputs import DecisionInput
-from domain.model import Decision, DomainEvent, Stage
+from domain.model import ChangeKind, ChangeOutcome, Decision, DomainEvent, Stage
 from domain.preparation import complete_duty
 from domain.store import unit_of_work
 from flows.deployments import read_deployments
@@ -47,7 +48,8 @@ async def test_the_submission_flow_with_an_instant_is_refused_on_a_system_clock_
 
 # The arguments a deployment's flow needs besides its instant, by parameter name.
 REQUIRED = {"application_id": "soite-fsc-2020", "call_id": "fsc-2020", "reason": "merged with another", "kind": "project-plan",
-            "due_at": datetime(2030, 1, 31, 14, 15, tzinfo=UTC)}
+            "due_at": datetime(2030, 1, 31, 14, 15, tzinfo=UTC), "parts": [PartInput(kind=ChangeKind.CONTENT, content="A new workshop series")],
+            "change_id": 1, "part": 1, "decision": PartDecision(outcome=ChangeOutcome.REJECTED, justification="Not within the grant's aims")}
 
 
 def _instant_parameters() -> list[tuple[str, str, Callable[..., Any]]]:
@@ -76,6 +78,7 @@ async def test_every_deployments_stated_instant_is_refused_on_a_system_clock_dat
 
 def test_the_deployments_taking_an_instant_are_the_ones_known() -> None:
     assert sorted((d, p) for d, p, _ in _instant_parameters()) == [
+        ("change-decision", "at"), ("change-submission", "at"),
         ("deadline-extension", "at"), ("decision", "at"), ("grant-acceptance", "at"), ("outbox-delivery", "now"), ("overdue-checks", "now"),
         ("preparation", "at"), ("reminder-sweep", "now"), ("review", "at"), ("startup", "at"), ("submission", "at"), ("withdrawal", "at"),
     ]

@@ -52,7 +52,8 @@ def test_serve_registers_every_deployment_schedules_runs_prints_the_ui_address_a
 
             eventually(lambda: scheduled() >= {"reminder-sweep", "overdue-checks", "relay"}, "the scheduler schedules the cron deployments")
         assert set(deployments.values()) == {"preparation", "submission", "review", "withdrawal", "decision", "decision-form", "grant-acceptance",
-                                             "startup", "deadline-extension", "reminder-sweep", "outbox-delivery", "overdue-checks", "operator-alert", "relay"}
+                                             "startup", "deadline-extension", "change-submission", "change-decision", "reminder-sweep", "outbox-delivery",
+                                             "overdue-checks", "operator-alert", "relay"}
         assert any("grantflow.decision.recorded" in json.dumps(a["trigger"]) for a in automations)
         serve.send_signal(signal.SIGINT)
         rest, _ = serve.communicate(timeout=60)

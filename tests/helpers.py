@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +20,7 @@ from domain.preparation import complete_duty
 from domain.submission import begin_review, submit_application
 
 T = TypeVar("T")
+GRANTFLOW = str(Path(sys.executable).with_name("grantflow"))
 
 
 def hel(text: str) -> datetime:
@@ -96,3 +100,18 @@ def prefect_api(api_url: str, auth_string: str) -> Iterator[httpx.Client]:
         token = client.get("/csrf-token", params={"client": "tests"}).raise_for_status().json()["token"]
         client.headers.update({"Prefect-Csrf-Token": token, "Prefect-Csrf-Client": "tests"})
         yield client
+
+
+def start_serve(home: Path, port: int, **settings: str) -> tuple[subprocess.Popen[str], str]:
+    """`grantflow serve` in a process of its own, and what it printed until it serves."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"PREFECT_HOME": str(home / "client"), **settings}
+    serve = subprocess.Popen([GRANTFLOW, "serve", "--home", str(home / "server"), "--port", str(port)], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    assert serve.stdout is not None
+    deadline = time.monotonic() + 120
+    while not any("Prefect UI:" in line for line in lines) and time.monotonic() < deadline:
+        lines.append(serve.stdout.readline())
+        if serve.poll() is not None:
+            raise AssertionError("".join(lines))
+    return serve, "".join(lines)

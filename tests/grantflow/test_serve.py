@@ -5,35 +5,15 @@ import os
 import signal
 import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from grantflow.mailsink import free_port
-from tests.helpers import descendants, eventually, prefect_api, running
+from tests.helpers import GRANTFLOW, descendants, eventually, prefect_api, running, start_serve
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.prefect]
-GRANTFLOW = str(Path(sys.executable).with_name("grantflow"))
-
-
-def start_serve(home: Path, port: int, **settings: str) -> tuple[subprocess.Popen[str], str]:
-    """`grantflow serve` in a process of its own, and what it printed until it serves."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"PREFECT_HOME": str(home / "client"), **settings}
-    serve = subprocess.Popen([GRANTFLOW, "serve", "--home", str(home / "server"), "--port", str(port)], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: list[str] = []
-    assert serve.stdout is not None
-    deadline = time.monotonic() + 120
-    while not any("Prefect UI:" in line for line in lines) and time.monotonic() < deadline:
-        lines.append(serve.stdout.readline())
-        if serve.poll() is not None:
-            raise AssertionError("".join(lines))
-    return serve, "".join(lines)
-
-
 def test_serve_registers_every_deployment_schedules_runs_prints_the_ui_address_and_stops_cleanly_on_ctrl_c(
     tmp_path: Path, database_url: str
 ) -> None:

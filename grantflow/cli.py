@@ -35,7 +35,7 @@ from domain.inputs import Day, Instant, Slug, parse_option
 from domain.model import ClockMode
 from domain.redaction import redact
 from grantflow.database import open_database
-from grantflow.doors import prefect_server
+from grantflow.doors import prefect_server, served_here
 from grantflow.output import print_json, print_table
 from grantflow.report import call_table, mail_table, sweep_table
 from grantflow.scenario import SEED, read_scenario
@@ -84,6 +84,7 @@ def _reported(command: Command) -> Command:
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
+        served_here.cache_clear()
         try:
             command(*args, **kwargs)
         except (GrantflowError, ValidationFailed, ValueError) as exc:

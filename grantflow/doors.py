@@ -7,6 +7,7 @@ named there. Otherwise the command calls the use case itself: no temporary Prefe
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import urllib.request
@@ -84,8 +85,12 @@ def _answers(api_url: str) -> bool:
         return False
 
 
+@functools.cache
 def served_here() -> Served | None:
-    """The running `grantflow serve` of this grantflow home, if it answers and serves the configured database."""
+    """The running `grantflow serve` of this grantflow home, if it answers and serves the configured database.
+
+    Looked up once per command (each command clears the cache as it starts): a command asks several times
+    whether its step ran on the server, and each look reads serve.json and waits on the server's health."""
     found = _read(served_file())
     if found is None or not _alive(found.pid) or found.database != database_fingerprint(get_settings().database()):
         return None
